@@ -1,0 +1,70 @@
+import type postgres from "postgres";
+import type { Ballot } from "../domain/ballots.ts";
+import { latestBallots } from "../domain/ballots.ts";
+import type { TallyCounts } from "../domain/tallies.ts";
+import { PermanentArchiveError, type VoteArchive } from "../ports.ts";
+
+type Sql = postgres.Sql;
+
+/**
+ * SQLSTATE classes that mean the data was refused (22: data exception,
+ * 23: integrity constraint). Everything else (connection loss, shutdown,
+ * deadlock, missing table during a deploy) is worth retrying.
+ */
+const PERMANENT_SQLSTATE = /^(22|23)/;
+
+function classify(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && PERMANENT_SQLSTATE.test(code)) {
+    return new PermanentArchiveError(`${code}: ${(error as Error).message}`, { cause: error });
+  }
+  return error;
+}
+
+/** VoteArchive on PostgreSQL through postgres.js (a direct pool on Node, Hyperdrive on Workers). */
+export function createPostgresArchive(sql: Sql): VoteArchive {
+  return {
+    async applyBallots(ballots) {
+      const newest = latestBallots(ballots).sort(byPollThenVoter);
+      if (newest.length === 0) return;
+      try {
+        // One statement, so one implicit transaction. Rows go in key order so
+        // concurrent consumers lock shared voters in the same order.
+        await sql`
+          INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
+          SELECT poll_id, voter_id, option_id, version, cast_at FROM unnest(
+            ${sql.array(newest.map((b) => b.poll))}::text[],
+            ${sql.array(newest.map((b) => b.voter))}::text[],
+            ${sql.array(newest.map((b) => b.choice))}::text[],
+            ${sql.array(newest.map((b) => b.version))}::bigint[],
+            ${sql.array(newest.map((b) => b.castAt))}::timestamptz[]
+          ) WITH ORDINALITY AS incoming(poll_id, voter_id, option_id, version, cast_at, position)
+          ORDER BY position
+          ON CONFLICT (poll_id, voter_id) DO UPDATE
+            SET option_id = excluded.option_id,
+                version = excluded.version,
+                cast_at = excluded.cast_at,
+                updated_at = now()
+            WHERE votes.version < excluded.version`;
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+
+    async readTallies(poll) {
+      const rows = await sql<{ option_id: string; votes: string }[]>`
+        SELECT option_id, votes FROM tallies WHERE poll_id = ${poll}`;
+      const counts: Record<string, number> = {};
+      for (const row of rows) counts[row.option_id] = Number(row.votes);
+      return counts satisfies TallyCounts;
+    },
+
+    async ping() {
+      await sql`SELECT 1`;
+    },
+  };
+}
+
+function byPollThenVoter(x: Ballot, y: Ballot): number {
+  return x.poll < y.poll ? -1 : x.poll > y.poll ? 1 : x.voter < y.voter ? -1 : x.voter > y.voter ? 1 : 0;
+}

@@ -1,0 +1,30 @@
+/** Key names and scripts shared by every Redis adapter (TCP and Upstash REST). */
+
+/** Per-voter state: a hash {choice, version} that only this script writes. */
+export function ballotKey(prefix: string, poll: string, voter: string): string {
+  return `${prefix}ballot:${poll}:${voter}`;
+}
+
+export function rateKey(prefix: string, client: string, window: number): string {
+  return `${prefix}rate:${client}:${window}`;
+}
+
+/**
+ * Records the voter's choice and bumps the voter's version in one atomic step,
+ * returning the new version. The key never expires: a version that restarted
+ * at 1 would lose to the voter's older ballots already in PostgreSQL.
+ */
+export const RECORD_CHOICE_SCRIPT = `
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'choice', ARGV[1])
+return version
+`.trim();
+
+/** Fixed one-minute window: counts a hit and returns {count, milliseconds left in the window}. */
+export const RATE_WINDOW_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}
+`.trim();
+
+export const RATE_WINDOW_MS = 60_000;

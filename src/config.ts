@@ -1,0 +1,157 @@
+import { createDefaultPoll, createPollCatalog, type PollCatalog } from "./domain/polls.ts";
+import type { LogLevel } from "./logger.ts";
+
+export type Env = Readonly<Record<string, unknown>>;
+
+/** Thrown when the environment is missing or malformed; `problems` names every bad variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+  }
+}
+
+/** Settings both runtimes share. */
+export interface AppConfig {
+  polls: PollCatalog;
+  cookieSecret: string;
+  /** Votes per client IP per minute; 0 turns the limit off. */
+  voteRateLimit: number;
+  logLevel: LogLevel;
+  appVersion: string;
+}
+
+/** Settings of the Node web and consumer processes. */
+export interface NodeConfig extends AppConfig {
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  redisPrefix: string;
+  port: number;
+  consumerName: string;
+  consumerBatchSize: number;
+  consumerClaimIdleMs: number;
+  /** How long a stopping web process keeps serving after failing /readyz. */
+  shutdownDelayMs: number;
+}
+
+const DEV_COOKIE_SECRET = "dev-only-cookie-secret-change-me";
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** Reads variables one by one and remembers every problem, so start-up can name them all at once. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  text(name: string, fallback: string | undefined, check?: (value: string) => string | undefined): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw === "") {
+      if (fallback === undefined) this.problems.push(`${name} is required`);
+      return fallback ?? "";
+    }
+    if (typeof raw !== "string") {
+      this.problems.push(`${name} must be a string`);
+      return fallback ?? "";
+    }
+    const problem = check?.(raw);
+    if (problem) this.problems.push(`${name} ${problem}`);
+    return raw;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.text(name, String(fallback));
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  url(name: string, fallback: string, protocols: readonly string[]): string {
+    return this.text(name, fallback, (value) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(value);
+      } catch {
+        return `must be a URL like ${fallback}`;
+      }
+      return protocols.includes(parsed.protocol) ? undefined : `must start with ${protocols.join(" or ")}//`;
+    });
+  }
+
+  finish(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+function label(value: string): string | undefined {
+  if (value.trim() === "") return "must not be blank";
+  if (value.length > 100) return "must be at most 100 characters";
+  return undefined;
+}
+
+function readAppConfig(read: Reader, env: Env): AppConfig {
+  const optionA = read.text("OPTION_A", "Cats", label);
+  const optionB = read.text("OPTION_B", "Dogs", label);
+  if (optionA.trim() !== "" && optionA === optionB) read.problems.push("OPTION_A and OPTION_B must differ");
+  const production = env.NODE_ENV === "production";
+  const cookieSecret = read.text("COOKIE_SECRET", production ? undefined : DEV_COOKIE_SECRET, (value) =>
+    value.length < 16 ? "must be at least 16 characters" : undefined,
+  );
+  const voteRateLimit = read.integer("VOTE_RATE_LIMIT", 0, 0, 1_000_000);
+  const logLevel = read.text("LOG_LEVEL", "info", (value) =>
+    LOG_LEVELS.includes(value as LogLevel) ? undefined : `must be one of ${LOG_LEVELS.join(", ")}`,
+  ) as LogLevel;
+  const appVersion = read.text("APP_VERSION", "dev");
+  return {
+    polls: createPollCatalog([createDefaultPoll(optionA.trim(), optionB.trim())]),
+    cookieSecret,
+    voteRateLimit,
+    logLevel,
+    appVersion,
+  };
+}
+
+/** Parses the settings the Workers entry needs (its bindings are checked where they're used). */
+export function parseAppConfig(env: Env): AppConfig {
+  const read = new Reader(env);
+  const config = readAppConfig(read, env);
+  read.finish();
+  return config;
+}
+
+export function parseNodeConfig(env: Env, hostname = "local"): NodeConfig {
+  const read = new Reader(env);
+  const config: NodeConfig = {
+    ...readAppConfig(read, env),
+    databaseUrl: read.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
+    databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 100),
+    redisUrl: read.url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
+    redisPrefix: read.text("REDIS_PREFIX", "vote:", (value) =>
+      /^[\w:.-]{1,64}$/.test(value) ? undefined : "may only hold letters, digits and : . - _",
+    ),
+    port: read.integer("PORT", 8080, 1, 65535),
+    consumerName: read.text("CONSUMER_NAME", hostname),
+    consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 500, 1, 10_000),
+    consumerClaimIdleMs: read.integer("CONSUMER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
+    shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+  };
+  read.finish();
+  return config;
+}
+
+/** True when the cookie secret is the built-in development one (start-up warns about it). */
+export function usesDevCookieSecret(config: AppConfig): boolean {
+  return config.cookieSecret === DEV_COOKIE_SECRET;
+}
+
+/** A URL safe to print: the password is replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "****";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

@@ -1,0 +1,65 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { RequestObserver } from "../ports.ts";
+
+/** Prometheus metrics for one process, every series labelled with `app` and `version`. */
+export function createMetrics(labels: { app: string; version: string }) {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests answered, by method, route and status.",
+    labelNames: ["method", "route", "status"],
+    registers: [registry],
+  });
+  const responseTime = new Histogram({
+    name: "http_response_time_seconds",
+    help: "Time to answer an HTTP request.",
+    labelNames: ["method", "route"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const votesProcessed = new Counter({
+    name: "votes_processed_total",
+    help: "Queued votes the consumer finished, by outcome (applied or dead_lettered).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const batchSeconds = new Histogram({
+    name: "vote_batch_duration_seconds",
+    help: "Time to move one batch of votes into PostgreSQL.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+
+  const observer: RequestObserver = {
+    observe({ method, route, status, seconds }) {
+      requests.inc({ method, route, status: String(status) });
+      responseTime.observe({ method, route }, seconds);
+    },
+  };
+
+  return {
+    registry,
+    observer,
+    recordBatch(batch: { size: number; dead: number; seconds: number }) {
+      votesProcessed.inc({ outcome: "applied" }, batch.size - batch.dead);
+      if (batch.dead > 0) votesProcessed.inc({ outcome: "dead_lettered" }, batch.dead);
+      batchSeconds.observe(batch.seconds);
+    },
+    /** Registers the stream backlog gauge, read at scrape time. */
+    trackBacklog(read: () => Promise<number>) {
+      new Gauge({
+        name: "vote_stream_backlog",
+        help: "Votes in the Redis Stream not yet written to PostgreSQL.",
+        registers: [registry],
+        async collect() {
+          this.set(await read());
+        },
+      });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

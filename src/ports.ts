@@ -1,0 +1,57 @@
+import type { Ballot } from "./domain/ballots.ts";
+import type { TallyCounts } from "./domain/tallies.ts";
+
+/** Where each voter's current choice lives (Redis): one atomic write per vote. */
+export interface VoteStore {
+  /** Records the choice and bumps the voter's version in one atomic step; returns the new version. */
+  recordChoice(poll: string, voter: string, choice: string): Promise<number>;
+  /** The voter's current choice, or null if they haven't voted in this poll. */
+  currentChoice(poll: string, voter: string): Promise<string | null>;
+  ping(): Promise<void>;
+}
+
+/** The queue between the web tier and the consumer. */
+export interface VotePublisher {
+  publish(ballot: Ballot): Promise<void>;
+}
+
+/** Error raised by an archive for a write that will fail the same way however often it's retried. */
+export class PermanentArchiveError extends Error {
+  override name = "PermanentArchiveError";
+}
+
+/** The durable record of votes and the tallies derived from them (PostgreSQL). */
+export interface VoteArchive {
+  /**
+   * Applies ballots in one transaction: keeps the highest version per voter
+   * and moves the tallies by the difference. Idempotent and order-free.
+   * Throws PermanentArchiveError when the data itself is refused.
+   */
+  applyBallots(ballots: readonly Ballot[]): Promise<void>;
+  readTallies(poll: string): Promise<TallyCounts>;
+  ping(): Promise<void>;
+}
+
+/** Reads a poll's counts; the runtime decides how they are cached. */
+export type TallyReader = (poll: string) => Promise<TallyCounts>;
+
+export interface Clock {
+  now(): Date;
+}
+
+/** One JSON line per event that matters. */
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+/** Observes finished HTTP requests (Prometheus on Node; nothing on Workers). */
+export interface RequestObserver {
+  observe(request: { method: string; route: string; status: number; seconds: number }): void;
+}
+
+/** Per-client vote throttle; `retryAfter` is in seconds. */
+export interface RateLimiter {
+  take(key: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>;
+}
