@@ -29,16 +29,13 @@ export function createPostgresArchive(sql: Sql): VoteArchive {
       if (newest.length === 0) return;
       try {
         // One statement, so one implicit transaction. Rows go in key order so
-        // concurrent consumers lock shared voters in the same order.
+        // concurrent consumers lock shared voters in the same order. The batch
+        // travels as one JSON parameter: no array-type lookup, same through Hyperdrive.
+        const rows = newest.map((b) => [b.poll, b.voter, b.choice, b.version, b.castAt]);
         await sql`
           INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-          SELECT poll_id, voter_id, option_id, version, cast_at FROM unnest(
-            ${sql.array(newest.map((b) => b.poll))}::text[],
-            ${sql.array(newest.map((b) => b.voter))}::text[],
-            ${sql.array(newest.map((b) => b.choice))}::text[],
-            ${sql.array(newest.map((b) => b.version))}::bigint[],
-            ${sql.array(newest.map((b) => b.castAt))}::timestamptz[]
-          ) WITH ORDINALITY AS incoming(poll_id, voter_id, option_id, version, cast_at, position)
+          SELECT r->>0, r->>1, r->>2, (r->>3)::bigint, (r->>4)::timestamptz
+          FROM jsonb_array_elements(${sql.json(rows)}) WITH ORDINALITY AS incoming(r, position)
           ORDER BY position
           ON CONFLICT (poll_id, voter_id) DO UPDATE
             SET option_id = excluded.option_id,

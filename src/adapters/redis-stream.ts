@@ -1,4 +1,4 @@
-import type { Ballot } from "../domain/ballots.ts";
+import type { VoteOutcome } from "../consumer.ts";
 import { describeError } from "../logger.ts";
 import type { Logger, VotePublisher } from "../ports.ts";
 import type { RedisClient } from "./redis.ts";
@@ -184,6 +184,16 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
       }
     },
   };
+}
+
+/** Pairs entries with their outcomes (same order) and keeps the refused ones with their reasons. */
+export function deadLettersFrom(entries: readonly StreamEntry[], outcomes: readonly VoteOutcome[]): DeadLetters {
+  const dead = new Map<string, string>();
+  outcomes.forEach((outcome, i) => {
+    const entry = entries[i];
+    if (!outcome.ok && entry) dead.set(entry.id, outcome.reason);
+  });
+  return dead;
 }
 
 function toEntries(messages: ReadonlyArray<{ id: string; message: Record<string, string> } | null>): StreamEntry[] {

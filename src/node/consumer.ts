@@ -1,7 +1,7 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { createPostgresArchive } from "../adapters/postgres.ts";
-import { createStreamConsumer, streamBacklog, streamNames } from "../adapters/redis-stream.ts";
+import { createStreamConsumer, deadLettersFrom, streamBacklog, streamNames } from "../adapters/redis-stream.ts";
 import { processVotes } from "../consumer.ts";
 import { createMetrics } from "./metrics.ts";
 import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./runtime.ts";
@@ -29,13 +29,7 @@ const consumer = createStreamConsumer({
   claimIdleMs: config.consumerClaimIdleMs,
   logger,
   async handle(entries) {
-    const outcomes = await processVotes(entries.map((entry) => entry.body), archive, config.polls);
-    const dead = new Map<string, string>();
-    outcomes.forEach((outcome, i) => {
-      const entry = entries[i];
-      if (!outcome.ok && entry) dead.set(entry.id, outcome.reason);
-    });
-    return dead;
+    return deadLettersFrom(entries, await processVotes(entries.map((entry) => entry.body), archive, config.polls));
   },
   onBatch(batch) {
     metrics.recordBatch(batch);

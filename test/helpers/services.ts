@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { createRedisClient, type RedisClient } from "../../src/adapters/redis.ts";
+import { migrate } from "../../src/node/migrate.ts";
+
+export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export function uniqueName(kind: string): string {
+  return `${kind}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  sql: postgres.Sql;
+  drop(): Promise<void>;
+}
+
+/** A fresh database with the migrations applied; `drop()` removes it. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = uniqueName("test_votes");
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const sql = postgres(url.toString(), { max: 4, onnotice: () => {} });
+  return {
+    name,
+    url: url.toString(),
+    sql,
+    async drop() {
+      await sql.end({ timeout: 1 });
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+export interface TestRedis {
+  prefix: string;
+  client: RedisClient;
+  cleanup(): Promise<void>;
+}
+
+/** A Redis connection and a key prefix of its own; `cleanup()` deletes every key under it. */
+export async function createTestRedis(): Promise<TestRedis> {
+  const prefix = `${uniqueName("test")}:`;
+  const client = createRedisClient(REDIS_URL);
+  await client.connect();
+  return {
+    prefix,
+    client,
+    async cleanup() {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+        if (keys.length > 0) await client.del(keys);
+      }
+      await client.quit();
+    },
+  };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

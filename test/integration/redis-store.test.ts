@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRedisRateLimiter, createRedisVoteStore } from "../../src/adapters/redis.ts";
+import { createTestRedis, type TestRedis } from "../helpers/services.ts";
+
+describe("the Redis vote store", () => {
+  let redis: TestRedis;
+  beforeEach(async () => {
+    redis = await createTestRedis();
+  });
+  afterEach(async () => {
+    await redis.cleanup();
+  });
+
+  it("gives each vote of a voter the next version, even when many arrive at once", async () => {
+    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const voter = randomUUID();
+    const versions = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => store.recordChoice("default", voter, i % 2 === 0 ? "a" : "b")),
+    );
+    expect([...versions].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it("remembers the choice that went with the highest version", async () => {
+    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const voter = randomUUID();
+    expect(await store.currentChoice("default", voter)).toBeNull();
+    await store.recordChoice("default", voter, "a");
+    const version = await store.recordChoice("default", voter, "b");
+    expect(version).toBe(2);
+    expect(await store.currentChoice("default", voter)).toBe("b");
+    // The choice and the version live in one hash, written by one script.
+    expect(await redis.client.hGetAll(`${redis.prefix}ballot:default:${voter}`)).toEqual({ choice: "b", version: "2" });
+  });
+
+  it("keeps voters and polls apart", async () => {
+    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const [x, y] = [randomUUID(), randomUUID()];
+    await store.recordChoice("default", x, "a");
+    expect(await store.recordChoice("default", y, "b")).toBe(1);
+    expect(await store.recordChoice("other", x, "b")).toBe(1);
+    expect(await store.currentChoice("default", x)).toBe("a");
+  });
+
+  it("still works after Redis forgot its scripts (SCRIPT FLUSH)", async () => {
+    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const voter = randomUUID();
+    await store.recordChoice("default", voter, "a");
+    await redis.client.scriptFlush();
+    expect(await store.recordChoice("default", voter, "b")).toBe(2);
+  });
+
+  it("limits votes per client per minute and says when to come back", async () => {
+    const limiter = createRedisRateLimiter(redis.client, redis.prefix, 3);
+    const verdicts = [];
+    for (let i = 0; i < 5; i++) verdicts.push(await limiter.take("203.0.113.9"));
+    expect(verdicts.map((v) => v.allowed)).toEqual([true, true, true, false, false]);
+    const refused = verdicts[3]!;
+    if (!refused.allowed) expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
+    expect((await limiter.take("198.51.100.1")).allowed).toBe(true);
+  });
+});

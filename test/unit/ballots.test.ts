@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { type Ballot, latestBallots, parseBallot } from "../../src/domain/ballots.ts";
+import { createDefaultPoll, createPollCatalog } from "../../src/domain/polls.ts";
+
+const polls = createPollCatalog([createDefaultPoll("Cats", "Dogs")]);
+const voter = "0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11";
+const valid: Ballot = { poll: "default", voter, choice: "a", version: 3, castAt: "2026-11-26T10:00:00.000Z" };
+
+describe("parsing a queued ballot", () => {
+  it("accepts a well-formed ballot as an object or as JSON text", () => {
+    expect(parseBallot(valid, polls)).toEqual({ ok: true, ballot: valid });
+    expect(parseBallot(JSON.stringify(valid), polls)).toEqual({ ok: true, ballot: valid });
+  });
+
+  it.each([
+    ["not JSON", "{oops"],
+    ["not an object", "[1,2]"],
+    ["unknown poll", { ...valid, poll: "elsewhere" }],
+    ["bad voter", { ...valid, voter: "../../etc/passwd" }],
+    ["unknown choice", { ...valid, choice: "c" }],
+    ["bad version (zero)", { ...valid, version: 0 }],
+    ["bad version (fraction)", { ...valid, version: 1.5 }],
+    ["bad version (text)", { ...valid, version: "2" }],
+    ["bad castAt", { ...valid, castAt: "yesterday" }],
+    ["nothing at all", undefined],
+  ])("refuses a ballot with %s", (_, message) => {
+    expect(parseBallot(message, polls).ok).toBe(false);
+  });
+});
+
+describe("the newest ballot per voter", () => {
+  const at = (choice: string, version: number, who = voter): Ballot => ({ ...valid, voter: who, choice, version });
+
+  it("is the highest version whatever the order of arrival", () => {
+    const ballots = [at("a", 1), at("b", 3), at("a", 2)];
+    for (const order of [ballots, [...ballots].reverse(), [ballots[1]!, ballots[0]!, ballots[2]!]]) {
+      expect(latestBallots(order)).toEqual([at("b", 3)]);
+    }
+  });
+
+  it("is kept separately for each voter and each poll", () => {
+    const other = "9c1e2b44-5d6f-4a7b-8c9d-0e1f2a3b4c5d";
+    const result = latestBallots([at("a", 1), at("b", 1, other), at("b", 2), { ...at("a", 9), poll: "x" }]);
+    expect(result).toHaveLength(3);
+  });
+
+  it("ignores exact duplicates (redelivery)", () => {
+    expect(latestBallots([at("a", 2), at("a", 2), at("a", 2)])).toEqual([at("a", 2)]);
+  });
+});
