@@ -130,7 +130,7 @@ export function parseNodeConfig(env: Env, hostname = "local"): NodeConfig {
     redisPrefix: read.text("REDIS_PREFIX", "vote:", (value) =>
       /^[\w:.-]{1,64}$/.test(value) ? undefined : "may only hold letters, digits and : . - _",
     ),
-    port: read.integer("PORT", 8080, 1, 65535),
+    port: read.integer("PORT", 8080, 0, 65535),
     consumerName: read.text("CONSUMER_NAME", hostname),
     consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 500, 1, 10_000),
     consumerClaimIdleMs: read.integer("CONSUMER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
