@@ -23,7 +23,10 @@ export function createRedisClient(url: string, onError: (error: Error) => void =
   client.on("ready", () => {
     connectedOnce = true;
   });
-  client.on("error", onError);
+  // Failures before the first connection reject connect(); report only later ones.
+  client.on("error", (error: Error) => {
+    if (connectedOnce) onError(error);
+  });
   return client;
 }
 

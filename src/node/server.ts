@@ -13,10 +13,9 @@ import { serveStaticFiles } from "./static-files.ts";
 
 const config = loadConfig();
 const logger = createLogger(config, "vote-web");
-if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
-
 const redis = await connectRedis(config, logger, "web");
 const sql = await connectPostgres(config, "vote-web");
+if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
 const archive = createPostgresArchive(sql);
 const metrics = createMetrics({ app: "vote-web", version: config.appVersion });
 let accepting = true;
