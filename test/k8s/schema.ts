@@ -15,10 +15,12 @@
  * the schema doesn't declare.
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: Json } } & {
-  [key: string]: Json;
-};
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
 
 /** Where the schema of each API group lives; the rest are Kubernetes' own. */
 const CUSTOM_GROUPS: Record<string, string> = {
