@@ -106,7 +106,7 @@ describe("the backup and restore scripts", () => {
 
     await sql`DROP TABLE tallies`;
     await sql`DROP TABLE votes`;
-    const restore = runScript("restore.sh", {});
+    const restore = runScript("restore.sh", { RESTORE_FILE: "latest" });
     expect(restore.stderr).toBe("");
     expect(restore.status).toBe(0);
     expect(await snapshot()).toEqual(before);
@@ -139,7 +139,12 @@ describe("the backup and restore scripts", () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/restore\.no_file/);
     expect(runScript("restore.sh", { RESTORE_FILE: "../etc/passwd" }).status).toBe(2);
-    expect(runScript("restore.sh", {}).status).toBe(2);
+    expect(runScript("restore.sh", { RESTORE_FILE: "latest" }).status).toBe(2);
+
+    expect(runScript("backup.sh", {}).status).toBe(0);
+    const unnamed = runScript("restore.sh", {});
+    expect(unnamed.status, "a restore must be told which dump").toBe(2);
+    rmSync(join(backups, dumps()[0]!));
 
     expect(runScript("backup.sh", {}).status).toBe(0);
     const [dump] = dumps();

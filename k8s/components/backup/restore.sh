@@ -1,5 +1,6 @@
 #!/bin/sh
-# Restores RESTORE_FILE (a dump's file name in BACKUP_DIR, or `latest`) into
+# Restores RESTORE_FILE (a dump's file name in BACKUP_DIR, or `latest`; never
+# implied, so a stray run restores nothing) into
 # the database named by PGDATABASE. It connects to that database and replaces
 # its objects in one transaction (pg_restore --clean --single-transaction):
 # it never drops the database it is connected to, and a failed restore
@@ -8,7 +9,7 @@ set -eu
 
 : "${PGDATABASE:?PGDATABASE names the database to restore into}"
 dir="${BACKUP_DIR:-/backups}"
-file="${RESTORE_FILE:-latest}"
+file="${RESTORE_FILE:-}"
 
 if [ "$file" = latest ]; then
   file=$(ls -1 "$dir" | grep -E "^$PGDATABASE-[0-9]{8}T[0-9]{6}Z\.dump\$" | sort | tail -n 1 || true)
