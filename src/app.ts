@@ -1,13 +1,13 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { limitBody } from "./body-limit.ts";
 import type { AppConfig } from "./config.ts";
 import { describeError } from "./logger.ts";
-import type { Logger, RateLimiter, RequestObserver, TallyReader, VotePublisher, VoteStore } from "./ports.ts";
+import { securityHeaders } from "./security-headers.ts";
+import type { BallotBox, Logger, RateLimiter, RequestObserver, TallyReader, VoteStore } from "./ports.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { resultRoutes } from "./routes/results.tsx";
@@ -18,7 +18,7 @@ import { ErrorPage } from "./views/error-page.tsx";
 export interface AppDeps {
   config: AppConfig;
   store: VoteStore;
-  publisher: VotePublisher;
+  ballotBox: BallotBox;
   readTallies: TallyReader;
   logger: Logger;
   /** Name shown on the vote page, as the original app shows its container id. */
@@ -68,21 +68,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
 
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    }),
-  );
+  app.use(securityHeaders());
 
   // A browser says where a post comes from (Origin, Sec-Fetch-Site); a
   // client that says neither (curl, ab) isn't a browser and can't be the
@@ -92,14 +78,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return crossSiteGuard(c, next);
   });
 
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HTTPException(413, { message: `Request body too large (limit ${MAX_BODY_BYTES} bytes).` });
-      },
-    }),
-  );
+  app.on(["POST", "PUT", "PATCH", "DELETE"], "*", limitBody(MAX_BODY_BYTES));
 
   app.get("/", (c) => c.redirect("/vote"));
   app.route("/", voteRoutes);

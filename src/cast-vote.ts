@@ -41,8 +41,7 @@ export async function castVote(c: Context<AppEnv>, pollId: unknown, choice: unkn
     }
   }
   const voter = await ensureVoter(c, deps.config.cookieSecret);
-  const version = await deps.store.recordChoice(poll.id, voter.id, choice);
   const castAt = (deps.now?.() ?? new Date()).toISOString();
-  await deps.publisher.publish({ poll: poll.id, voter: voter.id, choice, version, castAt });
-  return { poll, choice, version };
+  const ballot = await deps.ballotBox.cast({ poll: poll.id, voter: voter.id, choice, castAt });
+  return { poll, choice, version: ballot.version };
 }

@@ -6,8 +6,10 @@ export type Env = Readonly<Record<string, unknown>>;
 /** Thrown when the environment is missing or malformed; `problems` names every bad variable. */
 export class ConfigError extends Error {
   override name = "ConfigError";
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(`invalid configuration: ${problems.join("; ")}`);
+    this.problems = problems;
   }
 }
 
@@ -41,7 +43,10 @@ const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 /** Reads variables one by one and remembers every problem, so start-up can name them all at once. */
 class Reader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  private readonly env: Env;
+  constructor(env: Env) {
+    this.env = env;
+  }
 
   text(name: string, fallback: string | undefined, check?: (value: string) => string | undefined): string {
     const raw = this.env[name];

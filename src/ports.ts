@@ -15,6 +15,17 @@ export interface VotePublisher {
   publish(ballot: Ballot): Promise<void>;
 }
 
+/**
+ * Casting a vote: record the choice with the next version, then queue the
+ * ballot. On Workers that is a VoteStore followed by a VotePublisher; on Node
+ * both live in one Redis and happen in one script, so a recorded choice is
+ * never missing from the queue.
+ */
+export interface BallotBox {
+  /** Returns the ballot as queued (its version is the voter's new version). */
+  cast(vote: { poll: string; voter: string; choice: string; castAt: string }): Promise<Ballot>;
+}
+
 /** Error raised by an archive for a write that will fail the same way however often it's retried. */
 export class PermanentArchiveError extends Error {
   override name = "PermanentArchiveError";

@@ -20,6 +20,19 @@ redis.call('HSET', KEYS[1], 'choice', ARGV[1])
 return version
 `.trim();
 
+/**
+ * The same record, plus the ballot appended to the stream in the same
+ * script: the choice in Redis and the entry in the queue exist together or
+ * not at all. KEYS: ballot hash, stream. ARGV: choice, poll, voter, castAt.
+ */
+export const CAST_BALLOT_SCRIPT = `
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'choice', ARGV[1])
+local ballot = cjson.encode({poll = ARGV[2], voter = ARGV[3], choice = ARGV[1], version = version, castAt = ARGV[4]})
+redis.call('XADD', KEYS[2], '*', 'ballot', ballot)
+return version
+`.trim();
+
 /** Fixed one-minute window: counts a hit and returns {count, milliseconds left in the window}. */
 export const RATE_WINDOW_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])

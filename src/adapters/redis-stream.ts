@@ -1,7 +1,8 @@
 import type { VoteOutcome } from "../consumer.ts";
 import { describeError } from "../logger.ts";
-import type { Logger, VotePublisher } from "../ports.ts";
-import type { RedisClient } from "./redis.ts";
+import type { BallotBox, Logger, VotePublisher } from "../ports.ts";
+import { type RedisClient, runScript } from "./redis.ts";
+import { ballotKey, CAST_BALLOT_SCRIPT } from "./redis-keys.ts";
 
 /** Stream, group and dead-letter names under one key prefix. */
 export interface StreamNames {
@@ -19,6 +20,21 @@ export function createStreamPublisher(client: RedisClient, names: StreamNames): 
   return {
     async publish(ballot) {
       await client.xAdd(names.stream, "*", { ballot: JSON.stringify(ballot) });
+    },
+  };
+}
+
+/**
+ * BallotBox on Redis alone: records the choice, bumps the version and appends
+ * the ballot to the stream in one script, one round trip.
+ */
+export function createStreamBallotBox(client: RedisClient, prefix: string): BallotBox {
+  const { stream } = streamNames(prefix);
+  return {
+    async cast({ poll, voter, choice, castAt }) {
+      const keys = [ballotKey(prefix, poll, voter), stream];
+      const version = Number(await runScript(client, CAST_BALLOT_SCRIPT, keys, [choice, poll, voter, castAt]));
+      return { poll, voter, choice, version, castAt };
     },
   };
 }

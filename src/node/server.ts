@@ -4,7 +4,7 @@ import { Hono, type Context } from "hono";
 import { createApp } from "../app.ts";
 import { createPostgresArchive } from "../adapters/postgres.ts";
 import { createRedisRateLimiter, createRedisVoteStore } from "../adapters/redis.ts";
-import { createStreamPublisher, streamNames } from "../adapters/redis-stream.ts";
+import { createStreamBallotBox } from "../adapters/redis-stream.ts";
 import { usesDevCookieSecret } from "../config.ts";
 import { createCachedTallyReader } from "../results-cache.ts";
 import { createMetrics } from "./metrics.ts";
@@ -23,7 +23,7 @@ let accepting = true;
 const app = createApp({
   config,
   store: createRedisVoteStore(redis, config.redisPrefix),
-  publisher: createStreamPublisher(redis, streamNames(config.redisPrefix)),
+  ballotBox: createStreamBallotBox(redis, config.redisPrefix),
   readTallies: createCachedTallyReader(archive.readTallies, 1_000),
   logger,
   hostname: hostname(),

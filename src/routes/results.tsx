@@ -1,7 +1,8 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app.ts";
 import { findPoll } from "../cast-vote.ts";
-import { summarizeResults } from "../domain/tallies.ts";
+import { type PollResults, summarizeResults } from "../domain/tallies.ts";
+import { createRenderCache } from "../views/render-cache.ts";
 import { ResultsFragment, ResultsPage } from "../views/results-page.tsx";
 
 /** The results page and the fragment it polls. */
@@ -12,9 +13,16 @@ export async function readResults(c: Context<AppEnv>) {
   return summarizeResults(poll, await c.get("deps").readTallies(poll.id));
 }
 
-resultRoutes.get("/result", async (c) => c.html(<ResultsPage results={await readResults(c)} />));
+const rendered = createRenderCache();
+const keyOf = (results: PollResults) => `${results.poll}|${results.options.map((o) => o.votes).join(",")}`;
+
+resultRoutes.get("/result", async (c) => {
+  const results = await readResults(c);
+  return c.html(rendered(`page|${keyOf(results)}`, () => <ResultsPage results={results} />));
+});
 
 resultRoutes.get("/result/fragment", async (c) => {
   c.header("Cache-Control", "no-store");
-  return c.html(<ResultsFragment results={await readResults(c)} />);
+  const results = await readResults(c);
+  return c.html(rendered(`fragment|${keyOf(results)}`, () => <ResultsFragment results={results} />));
 });

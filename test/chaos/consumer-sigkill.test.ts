@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { createPostgresArchive } from "../../src/adapters/postgres.ts";
 import { createRedisVoteStore } from "../../src/adapters/redis.ts";
-import { createStreamPublisher, streamNames } from "../../src/adapters/redis-stream.ts";
+import { createStreamBallotBox, streamNames } from "../../src/adapters/redis-stream.ts";
 import { parseNodeConfig } from "../../src/config.ts";
 import { createJsonLogger } from "../../src/logger.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
@@ -32,7 +32,7 @@ describe("consumers killed with SIGKILL while votes pour in", () => {
     const app = createApp({
       config,
       store: createRedisVoteStore(redis.client, redis.prefix),
-      publisher: createStreamPublisher(redis.client, names),
+      ballotBox: createStreamBallotBox(redis.client, redis.prefix),
       readTallies: archive.readTallies,
       logger: createJsonLogger({}, "error", () => {}),
       hostname: hostname(),

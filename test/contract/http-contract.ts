@@ -230,7 +230,10 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
 /** A browser-like client: keeps the cookie, sends the headers a browser form would. */
 class Client {
   readonly jar = new CookieJar();
-  constructor(readonly target: HttpTarget) {}
+  readonly target: HttpTarget;
+  constructor(target: HttpTarget) {
+    this.target = target;
+  }
 
   async send(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
     const headers = { ...init.headers, ...(this.jar.header() ? { Cookie: this.jar.header() } : {}) };

@@ -4,7 +4,7 @@ import { createPostgresArchive } from "../../src/adapters/postgres.ts";
 import { createRedisVoteStore } from "../../src/adapters/redis.ts";
 import {
   createStreamConsumer,
-  createStreamPublisher,
+  createStreamBallotBox,
   deadLettersFrom,
   streamNames,
 } from "../../src/adapters/redis-stream.ts";
@@ -24,7 +24,7 @@ describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", async 
   const app = createApp({
     config,
     store: createRedisVoteStore(redis.client, redis.prefix),
-    publisher: createStreamPublisher(redis.client, names),
+    ballotBox: createStreamBallotBox(redis.client, redis.prefix),
     readTallies: createCachedTallyReader(archive.readTallies, 1_000),
     logger,
     hostname: hostname(),

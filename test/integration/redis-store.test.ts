@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRedisRateLimiter, createRedisVoteStore } from "../../src/adapters/redis.ts";
+import { createStreamBallotBox, streamNames } from "../../src/adapters/redis-stream.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
 
 describe("the Redis vote store", () => {
@@ -48,6 +49,23 @@ describe("the Redis vote store", () => {
     await store.recordChoice("default", voter, "a");
     await redis.client.scriptFlush();
     expect(await store.recordChoice("default", voter, "b")).toBe(2);
+  });
+
+  it("casts a ballot in one script: the choice, the next version and the queued entry together", async () => {
+    const box = createStreamBallotBox(redis.client, redis.prefix);
+    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const voter = randomUUID();
+    const castAt = "2026-11-26T10:00:00.000Z";
+    const first = await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const second = await box.cast({ poll: "default", voter, choice: "b", castAt });
+    expect([first.version, second.version]).toEqual([1, 2]);
+    expect(await store.currentChoice("default", voter)).toBe("b");
+    const entries = await redis.client.xRange(streamNames(redis.prefix).stream, "-", "+");
+    const queued = (entries ?? []).map((entry) => JSON.parse(entry!.message.ballot!));
+    expect(queued).toEqual([
+      { poll: "default", voter, choice: "a", version: 1, castAt },
+      { poll: "default", voter, choice: "b", version: 2, castAt },
+    ]);
   });
 
   it("limits votes per client per minute and says when to come back", async () => {
