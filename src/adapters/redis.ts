@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createClient } from "redis";
+import { createClient } from "@redis/client";
 import type { RateLimiter, VoteStore } from "../ports.ts";
 import { ballotKey, RATE_WINDOW_MS, RATE_WINDOW_SCRIPT, RECORD_CHOICE_SCRIPT, rateKey } from "./redis-keys.ts";
 
