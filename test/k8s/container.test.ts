@@ -18,6 +18,7 @@ import { ROOT } from "./render.ts";
  * run as root, which can switch to it).
  */
 const { stages } = readDockerfile();
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
 const final = stages.at(-1)!;
 const [uid, gid] = final.instructions.find((i) => i.op === "USER")!.args.split(":").map(Number) as [number, number];
 const productionInstall = shellOf(
@@ -173,7 +174,7 @@ afterAll(async () => {
 describe("the image's commands, run as the container runs them", () => {
   it("install production dependencies only, dbmate's platform binary included", () => {
     const modules = readdirSync(join(app, "node_modules"));
-    expect(modules).toEqual(expect.arrayContaining(["hono", "postgres", "redis", "prom-client", "htmx.org", "dbmate"]));
+    expect(modules).toEqual(expect.arrayContaining(["hono", "postgres", "@redis", "prom-client", "htmx.org", "dbmate"]));
     expect(modules).not.toContain("vitest");
     expect(modules).not.toContain("typescript");
     expect(readdirSync(join(app, "node_modules/@dbmate")).some((name) => name.startsWith("linux-"))).toBe(true);
@@ -216,7 +217,7 @@ describe("the image's commands, run as the container runs them", () => {
         if (asImageUser) expect(procStatus(child.pid!, "Uid").split(/\s+/)[0]).toBe(String(uid));
         // bash as npm's script shell execs node, so npm's forwarded SIGTERM reaches node itself.
         started = childrenOf(child.pid!);
-        expect(started.map((c) => c.command)).toEqual([`node dist/node/${script === "start:web" ? "server" : "consumer"}.js`]);
+        expect(started.map((c) => c.command)).toEqual([pkg.scripts[script]]);
       } finally {
         child.kill("SIGTERM");
       }

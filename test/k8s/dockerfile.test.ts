@@ -48,7 +48,7 @@ describe("the Dockerfile", () => {
   it("starts the web process with the npm script, and every script it offers exists", () => {
     const cmd = final.instructions.find((i) => i.op === "CMD")!;
     expect(JSON.parse(cmd.args)).toEqual(["npm", "run", "start:web"]);
-    for (const script of ["start:web", "start:consumer", "migrate"]) expect(pkg.scripts[script], script).toMatch(/^node dist\//);
+    for (const script of ["start:web", "start:consumer", "migrate"]) expect(pkg.scripts[script], script).toMatch(/^node (--[\w-]+=\S+ )*dist\//);
     expect(final.instructions.find((i) => i.op === "STOPSIGNAL")?.args).toBe("SIGTERM");
   });
 
