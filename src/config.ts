@@ -1,7 +1,8 @@
 import { createDefaultPoll, createPollCatalog, type PollCatalog } from "./domain/polls.ts";
 import type { LogLevel } from "./logger.ts";
 
-export type Env = Readonly<Record<string, unknown>>;
+/** Any object of variables: process.env on Node, the bindings object on Workers. */
+export type Env = object;
 
 /** Thrown when the environment is missing or malformed; `problems` names every bad variable. */
 export class ConfigError extends Error {
@@ -21,6 +22,8 @@ export interface AppConfig {
   voteRateLimit: number;
   logLevel: LogLevel;
   appVersion: string;
+  /** Prefix of every Redis key, so several deployments (or tests) can share one Redis. */
+  redisPrefix: string;
 }
 
 /** Settings of the Node web and consumer processes. */
@@ -28,7 +31,6 @@ export interface NodeConfig extends AppConfig {
   databaseUrl: string;
   databasePoolMax: number;
   redisUrl: string;
-  redisPrefix: string;
   port: number;
   consumerName: string;
   consumerBatchSize: number;
@@ -48,8 +50,12 @@ class Reader {
     this.env = env;
   }
 
+  private raw(name: string): unknown {
+    return (this.env as Record<string, unknown>)[name];
+  }
+
   text(name: string, fallback: string | undefined, check?: (value: string) => string | undefined): string {
-    const raw = this.env[name];
+    const raw = this.raw(name);
     if (raw === undefined || raw === "") {
       if (fallback === undefined) this.problems.push(`${name} is required`);
       return fallback ?? "";
@@ -99,7 +105,7 @@ function readAppConfig(read: Reader, env: Env): AppConfig {
   const optionA = read.text("OPTION_A", "Cats", label);
   const optionB = read.text("OPTION_B", "Dogs", label);
   if (optionA.trim() !== "" && optionA === optionB) read.problems.push("OPTION_A and OPTION_B must differ");
-  const production = env.NODE_ENV === "production";
+  const production = (env as { NODE_ENV?: unknown }).NODE_ENV === "production";
   const cookieSecret = read.text("COOKIE_SECRET", production ? undefined : DEV_COOKIE_SECRET, (value) =>
     value.length < 16 ? "must be at least 16 characters" : undefined,
   );
@@ -108,7 +114,11 @@ function readAppConfig(read: Reader, env: Env): AppConfig {
     LOG_LEVELS.includes(value as LogLevel) ? undefined : `must be one of ${LOG_LEVELS.join(", ")}`,
   ) as LogLevel;
   const appVersion = read.text("APP_VERSION", "dev");
+  const redisPrefix = read.text("REDIS_PREFIX", "vote:", (value) =>
+    /^[\w:.-]{1,64}$/.test(value) ? undefined : "may only hold letters, digits and : . - _",
+  );
   return {
+    redisPrefix,
     polls: createPollCatalog([createDefaultPoll(optionA.trim(), optionB.trim())]),
     cookieSecret,
     voteRateLimit,
@@ -132,9 +142,6 @@ export function parseNodeConfig(env: Env, hostname = "local"): NodeConfig {
     databaseUrl: read.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
     databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 100),
     redisUrl: read.url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
-    redisPrefix: read.text("REDIS_PREFIX", "vote:", (value) =>
-      /^[\w:.-]{1,64}$/.test(value) ? undefined : "may only hold letters, digits and : . - _",
-    ),
     port: read.integer("PORT", 8080, 0, 65535),
     consumerName: read.text("CONSUMER_NAME", hostname),
     consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 500, 1, 10_000),
