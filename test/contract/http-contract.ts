@@ -5,12 +5,23 @@ import { CookieJar } from "../helpers/cookie-jar.ts";
 export interface HttpTarget {
   /** Sends one request (URLs are resolved against http://vote.test). */
   fetch(request: Request): Promise<Response>;
-  /** Votes waiting in the queue (not yet in PostgreSQL). */
-  queueDepth(): Promise<number>;
+  /** Votes Redis has accepted so far: the sum of every voter's version. */
+  acceptedVotes(): Promise<number>;
   close(): Promise<void>;
 }
 
 export const ORIGIN = "http://vote.test";
+
+/** The sum of the `version` field over every ballot hash under `prefix`, whatever the Redis client. */
+export async function sumOfVersions(
+  keys: (pattern: string) => Promise<string[]>,
+  version: (key: string) => Promise<string | number | null | undefined>,
+  prefix: string,
+): Promise<number> {
+  let sum = 0;
+  for (const key of await keys(`${prefix}ballot:*`)) sum += Number((await version(key)) ?? 0);
+  return sum;
+}
 
 /**
  * The HTTP behaviour every target must share. Each test gets a fresh target
@@ -158,7 +169,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
       withTarget(async (client) => {
         await client.postForm("/vote", "vote=a");
         await client.expectResults({ a: 1, b: 0 });
-        const depth = await client.target.queueDepth();
+        const accepted = await client.target.acceptedVotes();
 
         const cases: [string, Promise<Response>, number, RegExp][] = [
           ["unknown option (form)", client.postForm("/vote", "vote=c"), 400, /Unknown option/],
@@ -191,7 +202,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
           else expect(type, what).toMatch(/html/);
         }
 
-        expect(await client.target.queueDepth()).toBe(depth);
+        expect(await client.target.acceptedVotes()).toBe(accepted);
         await client.expectResults({ a: 1, b: 0 });
       }));
 

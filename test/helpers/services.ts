@@ -61,6 +61,12 @@ export async function createTestRedis(): Promise<TestRedis> {
   };
 }
 
+export async function scanKeys(client: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 500 })) found.push(...keys);
+  return found;
+}
+
 export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

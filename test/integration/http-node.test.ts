@@ -13,7 +13,8 @@ import { processVotes } from "../../src/consumer.ts";
 import { createJsonLogger } from "../../src/logger.ts";
 import { createCachedTallyReader } from "../../src/results-cache.ts";
 import { describeHttpContract } from "../contract/http-contract.ts";
-import { createTestDatabase, createTestRedis } from "../helpers/services.ts";
+import { createTestDatabase, createTestRedis, scanKeys } from "../helpers/services.ts";
+import { sumOfVersions } from "../contract/http-contract.ts";
 
 describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", async () => {
   const [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
@@ -45,7 +46,7 @@ describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", async 
   }).run(stop.signal);
   return {
     fetch: async (request) => app.fetch(request),
-    queueDepth: async () => (await redis.client.exists(names.stream)) ? await redis.client.xLen(names.stream) : 0,
+    acceptedVotes: () => sumOfVersions((pattern) => scanKeys(redis.client, pattern), (key) => redis.client.hGet(key, "version"), redis.prefix),
     async close() {
       stop.abort();
       await running;

@@ -17,7 +17,7 @@ function backoffSeconds(attempts: number): number {
  * after max_retries the queue moves it to the dead-letter queue.
  */
 export default {
-  async queue(batch, env) {
+  async queue(batch, env, _ctx: ExecutionContext) {
     const config = parseAppConfig(env);
     const logger = createJsonLogger({ app: "vote-consumer", version: config.appVersion }, config.logLevel);
     const started = Date.now();

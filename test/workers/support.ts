@@ -1,0 +1,52 @@
+import { env } from "cloudflare:workers";
+import { cacheKey } from "../../src/adapters/cloudflare-cache.ts";
+import { withHyperdrive } from "../../src/adapters/hyperdrive.ts";
+import { createUpstashClient } from "../../src/adapters/upstash.ts";
+import { sumOfVersions } from "../contract/http-contract.ts";
+
+export const redis = createUpstashClient(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
+export const prefix = (env as unknown as { REDIS_PREFIX: string }).REDIS_PREFIX;
+
+export async function keysMatching(pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, { match: pattern, count: 500 });
+    found.push(...keys);
+    cursor = String(next);
+  } while (cursor !== "0");
+  return found;
+}
+
+/** Votes Redis accepted: the sum of every voter's version under the test prefix. */
+export function acceptedVotes(): Promise<number> {
+  return sumOfVersions(keysMatching, (key) => redis.hget<string>(key, "version"), prefix);
+}
+
+export function database<T>(work: Parameters<typeof withHyperdrive<T>>[1]): Promise<T> {
+  return withHyperdrive(env.HYPERDRIVE, work);
+}
+
+/** Empties the database tables, the test's Redis keys and the edge-cached results. */
+export async function resetState(): Promise<void> {
+  await database((sql) => sql`TRUNCATE votes, tallies`);
+  const keys = await keysMatching(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await caches.default.delete(cacheKey("default"));
+}
+
+/**
+ * Waits until every vote Redis accepted has reached PostgreSQL: as many
+ * voters in `votes` as ballot hashes, with the same versions.
+ */
+export async function settled(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await database((sql) => sql<{ voters: string; versions: string | null }[]>`
+      SELECT count(*) AS voters, sum(version) AS versions FROM votes`);
+    const voters = (await keysMatching(`${prefix}ballot:*`)).length;
+    if (Number(row?.voters) === voters && Number(row?.versions ?? 0) === (await acceptedVotes())) return;
+    if (Date.now() > deadline) throw new Error(`queue not drained: ${row?.voters} voters in PostgreSQL, ${voters} in Redis`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
