@@ -21,7 +21,9 @@ const vars = Object.fromEntries(
     .filter((line) => /^[A-Z_]+=/.test(line))
     .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1).trim()]),
 );
+// UPSTASH_BRIDGE_PORT and PORT move the bridge and the Worker (the browser test runs its own copy).
 const bridgeUrl = new URL(vars.UPSTASH_REDIS_REST_URL ?? "http://127.0.0.1:8079");
+if (process.env.UPSTASH_BRIDGE_PORT) bridgeUrl.port = process.env.UPSTASH_BRIDGE_PORT;
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const databaseUrl =
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE ??
@@ -56,9 +58,24 @@ try {
 console.log(`dev: Upstash bridge ${bridge.url} -> ${redactUrl(redisUrl)}; PostgreSQL ${redactUrl(databaseUrl)}`);
 
 const port = process.env.PORT ?? "8787";
+// Anything after `npm run dev --` goes to wrangler dev (for example `--var REDIS_PREFIX:demo:`).
 const wrangler = spawn(
   process.execPath,
-  [root("node_modules/wrangler/bin/wrangler.js"), "dev", "-c", "wrangler.toml", "-c", "workers/consumer/wrangler.toml", "--port", port, "--ip", "127.0.0.1"],
+  [
+    root("node_modules/wrangler/bin/wrangler.js"),
+    "dev",
+    "-c",
+    "wrangler.toml",
+    "-c",
+    "workers/consumer/wrangler.toml",
+    "--port",
+    port,
+    "--ip",
+    "127.0.0.1",
+    "--var",
+    `UPSTASH_REDIS_REST_URL:${bridge.url}`,
+    ...process.argv.slice(2),
+  ],
   { cwd: root(""), stdio: "inherit", env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl } },
 );
 console.log(`dev: http://localhost:${port}/vote and http://localhost:${port}/result (Ctrl-C stops everything)`);
