@@ -1,9 +1,11 @@
 // `npm run bench`: the figures the Node target is held to, measured on this
 // machine with Redis, PostgreSQL and the load generator all local. It prints
 // figures; it never fails because the machine was slow.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import autocannon from "autocannon";
 import postgres from "postgres";
@@ -57,11 +59,24 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 60_000, ever
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+async function stop(child: ChildProcess, group = false): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
+  if (group && child.pid) process.kill(-child.pid, "SIGTERM");
+  else child.kill("SIGTERM");
   await exited;
+}
+
+/** `wrangler deploy --dry-run` for one config: the sizes wrangler reports for the upload. */
+function bundleSize(config: string): { raw: string; gzip: number } {
+  const output = execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "-c", config, "--outdir", mkdtempSync(join(tmpdir(), "bundle-"))], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const match = /Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+) KiB/.exec(output);
+  if (!match) throw new Error(`no size in wrangler's output:\n${output}`);
+  return { raw: match[1]!, gzip: Number(match[2]) };
 }
 
 /** A short unmeasured run first, so the JIT has warmed up before the measured one. */
@@ -122,6 +137,40 @@ async function main() {
     report("POST /vote req/s", `${fmt(voteResult.requests.average)} (${fmt(share * 100)}% of hello)`, ">= 40% of hello", share >= 0.4);
     report("POST /vote p99 latency", `${voteResult.latency.p99} ms`, "< 30 ms", voteResult.latency.p99 < 30);
     report("POST /vote errors", `${voteErrors} (of ${fmt(voteResult.requests.total)}; ${fmt(ingested)} queued)`, "0", voteErrors === 0);
+
+    // 1b. The same vote under `wrangler dev` (web Worker, Upstash bridge, queue, consumer Worker).
+    const devPort = await freePort();
+    const state = mkdtempSync(join(tmpdir(), "bench-wrangler-"));
+    const hyperdrive = new URL(dbUrl);
+    hyperdrive.password = "postgres";
+    const dev = spawn(
+      process.execPath,
+      ["tools/dev.ts", "--var", `REDIS_PREFIX:${prefix}workers:`, "--var", "VOTE_RATE_LIMIT:0", "--var", "LOG_LEVEL:warn", "--persist-to", state, "--inspector-port", String(await freePort())],
+      {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(devPort), UPSTASH_BRIDGE_PORT: String(await freePort()), CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: hyperdrive.toString() },
+        stdio: ["ignore", "ignore", "ignore"],
+        detached: true,
+      },
+    );
+    children.push(dev);
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${devPort}/readyz`)).ok, 120_000, 250);
+    const workersVote = await load(`http://127.0.0.1:${devPort}/vote`, {
+      requests: [{ method: "POST", body: "vote=a", headers: { "content-type": "application/x-www-form-urlencoded" } }],
+    });
+    await stop(dev, true);
+    rmSync(state, { recursive: true, force: true });
+    const workersErrors = workersVote.errors + workersVote.non2xx + workersVote.timeouts;
+    report(
+      "POST /vote under wrangler dev req/s",
+      `${fmt(workersVote.requests.average)}, p99 ${workersVote.latency.p99} ms, ${workersErrors} errors`,
+      "(local simulator; for comparison)",
+      null,
+    );
+    for (const [name, config] of [["web Worker", "wrangler.toml"], ["consumer Worker", "workers/consumer/wrangler.toml"]] as const) {
+      const size = bundleSize(config);
+      report(`${name} bundle (wrangler deploy --dry-run)`, `${size.raw}, ${fmt(size.gzip, 2)} KiB gzip`, "< 150 KiB gzip", size.gzip < 150);
+    }
 
     // 2. Consumer: drain a pre-filled stream into PostgreSQL.
     await redis.del(names.stream);
@@ -205,7 +254,7 @@ async function main() {
     report("web process peak RSS", `${fmt(peak, 1)} MiB`, "< 128 MiB", peak < 128);
     await stop(web);
   } finally {
-    for (const child of children) await stop(child);
+    for (const child of children) await stop(child, child.spawnargs.includes("tools/dev.ts"));
     await redis.del([names.stream, names.deadLetters]);
     for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
       if (keys.length > 0) await redis.del(keys);
