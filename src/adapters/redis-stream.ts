@@ -49,7 +49,14 @@ export interface StreamEntry {
 export type DeadLetters = ReadonlyMap<string, string>;
 
 export interface StreamConsumerOptions {
+  /** The connection for reads; it blocks while waiting for entries. */
   client: RedisClient;
+  /**
+   * A second connection for acknowledgements and dead letters. With one, the
+   * next batch is read while the current one is written (a full batch means
+   * more are likely waiting); without, everything goes through `client`.
+   */
+  acker?: RedisClient;
   names: StreamNames;
   consumer: string;
   batchSize: number;
@@ -87,6 +94,7 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
   const { client, names, consumer, batchSize, claimIdleMs, logger } = options;
   const blockMs = options.blockMs ?? 1_000;
   const maxDeliveries = options.maxDeliveries ?? 10;
+  const acker = options.acker ?? client;
 
   let ownPendingFrom: string | null = "0";
   let claimCursor = "0-0";
@@ -130,7 +138,7 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
     const first = entries[0];
     const last = entries.at(-1);
     if (!first || !last) return dead;
-    const pending = await client.xPendingRange(names.stream, names.group, first.id, last.id, entries.length, { consumer });
+    const pending = await acker.xPendingRange(names.stream, names.group, first.id, last.id, entries.length, { consumer });
     for (const entry of pending) {
       if (entry.deliveriesCounter > maxDeliveries) {
         dead.set(entry.id, `delivered ${entry.deliveriesCounter} times without success`);
@@ -141,7 +149,7 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
 
   async function settle(entries: StreamEntry[], dead: DeadLetters): Promise<void> {
     const ids = entries.map((entry) => entry.id);
-    const multi = client.multi();
+    const multi = acker.multi();
     for (const entry of entries) {
       const reason = dead.get(entry.id);
       if (reason === undefined) continue;
@@ -178,6 +186,7 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
   return {
     async run(signal) {
       let delay = RETRY_MIN_MS;
+      let prefetched: Promise<StreamEntry[]> | null = null;
       while (!signal.aborted) {
         options.onHeartbeat?.();
         try {
@@ -188,7 +197,12 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
             entries = await claimAbandoned();
             recovered = entries.length > 0;
           }
-          if (!recovered) entries = await readNew();
+          if (!recovered) {
+            entries = await (prefetched ?? readNew());
+            prefetched = null;
+            // Entries a failed read-ahead took stay pending here and come back as own pending.
+            if (entries.length === batchSize && acker !== client) prefetched = readNew().catch(() => []);
+          }
           delay = RETRY_MIN_MS;
           if (entries.length > 0) await processBatch(entries, recovered, signal);
         } catch (error) {

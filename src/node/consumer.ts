@@ -23,6 +23,7 @@ metrics.trackBacklog(() => streamBacklog(redis, names));
 let lastHeartbeat = Date.now();
 const consumer = createStreamConsumer({
   client: reader,
+  acker: redis,
   names,
   consumer: config.consumerName,
   batchSize: config.consumerBatchSize,

@@ -10,6 +10,7 @@ import { BallotForm, VotePage } from "../views/vote-page.tsx";
 export const voteRoutes = new Hono<AppEnv>();
 
 const rendered = createRenderCache();
+const decoder = new TextDecoder();
 
 voteRoutes.get("/vote", async (c) => {
   const deps = c.get("deps");
@@ -40,8 +41,8 @@ voteRoutes.post("/vote", async (c) => {
 
 /**
  * The form's fields, each sent at most once. URL-encoded bodies (what browsers
- * and ab send) are parsed from text, which @hono/node-server reads without
- * building a Request; multipart goes through hono's parser.
+ * and ab send) are parsed from their bytes, which @hono/node-server reads
+ * without building a Request; multipart goes through hono's parser.
  */
 async function readForm(c: Context, contentType: string): Promise<Record<string, unknown>> {
   const fields: Record<string, unknown> = {};
@@ -52,7 +53,8 @@ async function readForm(c: Context, contentType: string): Promise<Record<string,
   };
   try {
     if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
-      for (const [name, value] of new URLSearchParams(await c.req.text())) keep(name, value);
+      // Bytes, not text(): workerd warns about text() on a form body.
+      for (const [name, value] of new URLSearchParams(decoder.decode(await c.req.arrayBuffer()))) keep(name, value);
     } else {
       for (const [name, value] of Object.entries(await c.req.parseBody({ all: true }))) {
         if (Array.isArray(value)) throw new HTTPException(400, { message: "Send one value per field." });

@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
+import { createRequire } from "node:module";
+import type postgresType from "postgres";
 import { createRedisClient, type RedisClient } from "../../src/adapters/redis.ts";
 import { migrate } from "../../src/node/migrate.ts";
+
+// Node's build of postgres.js, also when Vite resolves packages for workerd
+// (the Workers project's global setup runs here, in Node).
+const postgres = createRequire(import.meta.url)("postgres") as typeof postgresType;
 
 export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -13,7 +18,7 @@ export function uniqueName(kind: string): string {
 export interface TestDatabase {
   name: string;
   url: string;
-  sql: postgres.Sql;
+  sql: postgresType.Sql;
   drop(): Promise<void>;
 }
 

@@ -1,12 +1,6 @@
-import { createRequire } from "node:module";
 import type { TestProject } from "vitest/node";
-import { migrate } from "../../src/node/migrate.ts";
 import { startUpstashBridge } from "../../tools/upstash-bridge.ts";
-import { createTestRedis, POSTGRES_ADMIN_URL, uniqueName } from "../helpers/services.ts";
-
-// This project resolves packages for workerd, where postgres.js uses
-// cloudflare:sockets; the setup runs in Node, so it loads Node's build directly.
-const postgres = createRequire(import.meta.url)("postgres") as typeof import("postgres");
+import { createTestDatabase, createTestRedis } from "../helpers/services.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,16 +17,11 @@ declare module "vitest" {
  * Workers through bindings (vitest.config.ts).
  */
 export default async function setup(project: TestProject) {
-  const name = uniqueName("test_workers");
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const redis = await createTestRedis();
+  const [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
   const token = `test-token-${Math.random().toString(36).slice(2)}`;
   const bridge = await startUpstashBridge({ redisUrl: "redis://127.0.0.1:6379", token, port: 0 });
   // Hyperdrive's local connection string must carry a password, even against trust auth.
+  const url = new URL(db.url);
   url.password = url.password || "postgres";
   project.provide("databaseUrl", url.toString());
   project.provide("upstashUrl", bridge.url);
@@ -40,7 +29,6 @@ export default async function setup(project: TestProject) {
   project.provide("redisPrefix", redis.prefix);
   return async () => {
     await bridge.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await Promise.all([admin.end(), redis.cleanup()]);
+    await Promise.all([db.drop(), redis.cleanup()]);
   };
 }
