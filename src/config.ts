@@ -101,11 +101,12 @@ function label(value: string): string | undefined {
   return undefined;
 }
 
-function readAppConfig(read: Reader, env: Env): AppConfig {
+function readAppConfig(read: Reader, env: Env, needsCookieSecret = true): AppConfig {
   const optionA = read.text("OPTION_A", "Cats", label);
   const optionB = read.text("OPTION_B", "Dogs", label);
   if (optionA.trim() !== "" && optionA === optionB) read.problems.push("OPTION_A and OPTION_B must differ");
-  const production = (env as { NODE_ENV?: unknown }).NODE_ENV === "production";
+  // Only the web tier signs cookies: the consumer and the migrations don't need the secret.
+  const production = needsCookieSecret && (env as { NODE_ENV?: unknown }).NODE_ENV === "production";
   const cookieSecret = read.text("COOKIE_SECRET", production ? undefined : DEV_COOKIE_SECRET, (value) =>
     value.length < 16 ? "must be at least 16 characters" : undefined,
   );
@@ -135,10 +136,11 @@ export function parseAppConfig(env: Env): AppConfig {
   return config;
 }
 
-export function parseNodeConfig(env: Env, hostname = "local"): NodeConfig {
+/** The Node processes' settings; `role` says which process reads them. */
+export function parseNodeConfig(env: Env, hostname = "local", role: "web" | "consumer" | "migrate" = "web"): NodeConfig {
   const read = new Reader(env);
   const config: NodeConfig = {
-    ...readAppConfig(read, env),
+    ...readAppConfig(read, env, role === "web"),
     databaseUrl: read.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
     databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 100),
     redisUrl: read.url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),

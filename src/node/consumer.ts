@@ -9,7 +9,7 @@ import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } f
 /** A loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts us. */
 const STUCK_AFTER_MS = 60_000;
 
-const config = loadConfig();
+const config = loadConfig("consumer");
 const logger = createLogger(config, "vote-consumer");
 const names = streamNames(config.redisPrefix);
 // The blocking read gets its own connection so probes and metrics never wait behind it.

@@ -29,7 +29,7 @@ export async function migrate(databaseUrl: string): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
+  const config = loadConfig("migrate");
   const sql = await connectPostgres(config, "vote-migrate", { needsSchema: false });
   await sql.end();
   try {

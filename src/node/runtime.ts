@@ -12,9 +12,9 @@ export function exitWith(message: string): never {
 }
 
 /** Parses the environment or exits naming every bad variable. */
-export function loadConfig(): NodeConfig {
+export function loadConfig(role: "web" | "consumer" | "migrate"): NodeConfig {
   try {
-    return parseNodeConfig(process.env, hostname());
+    return parseNodeConfig(process.env, hostname(), role);
   } catch (error) {
     if (error instanceof ConfigError) {
       exitWith(`Configuration problems, nothing started:\n${error.problems.map((p) => `  - ${p}`).join("\n")}`);

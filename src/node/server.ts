@@ -11,7 +11,7 @@ import { createMetrics } from "./metrics.ts";
 import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./runtime.ts";
 import { serveStaticFiles } from "./static-files.ts";
 
-const config = loadConfig();
+const config = loadConfig("web");
 const logger = createLogger(config, "vote-web");
 const redis = await connectRedis(config, logger, "web");
 const sql = await connectPostgres(config, "vote-web");

@@ -9,7 +9,7 @@ import { connectPostgres, connectRedis, createLogger, exitWith, loadConfig } fro
  * applies migrations, then runs the web server and the consumer as two child
  * processes, as the containers run them.
  */
-const config = loadConfig();
+const config = loadConfig("web");
 const logger = createLogger(config, "vote-start");
 const redis = await connectRedis(config, logger, "start");
 await redis.quit();

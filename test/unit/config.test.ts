@@ -41,6 +41,9 @@ describe("configuration", () => {
   it("requires COOKIE_SECRET in production", () => {
     expect(() => parseNodeConfig({ NODE_ENV: "production" })).toThrow(/COOKIE_SECRET is required/);
     expect(parseNodeConfig({ NODE_ENV: "production", COOKIE_SECRET: "x".repeat(32) }).cookieSecret).toHaveLength(32);
+    // The consumer and the migrations sign nothing.
+    expect(() => parseNodeConfig({ NODE_ENV: "production" }, "pod", "consumer")).not.toThrow();
+    expect(() => parseNodeConfig({ NODE_ENV: "production" }, "pod", "migrate")).not.toThrow();
   });
 
   it("never prints a password", () => {
