@@ -21,7 +21,9 @@ export function parseWebEnv(env: WebEnv): AppConfig & { upstashUrl: string; upst
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (!/^https?:\/\//.test(env.UPSTASH_REDIS_REST_URL ?? "")) problems.push("UPSTASH_REDIS_REST_URL must be an https:// URL");
+  if (!/^https?:\/\//.test(env.UPSTASH_REDIS_REST_URL ?? "")) {
+    problems.push("UPSTASH_REDIS_REST_URL must be the database's REST URL (https://...)");
+  }
   if (!env.UPSTASH_REDIS_REST_TOKEN) problems.push("UPSTASH_REDIS_REST_TOKEN is required");
   if (!env.VOTES) problems.push("the VOTES queue binding is missing");
   if (!env.HYPERDRIVE) problems.push("the HYPERDRIVE binding is missing");
