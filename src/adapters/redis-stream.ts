@@ -200,7 +200,8 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
           if (!recovered) {
             entries = await (prefetched ?? readNew());
             prefetched = null;
-            // Entries a failed read-ahead took stay pending here and come back as own pending.
+            // If a read-ahead fails after Redis delivered, its entries stay pending and
+            // XAUTOCLAIM (which also sees this consumer's own idle entries) brings them back.
             if (entries.length === batchSize && acker !== client) prefetched = readNew().catch(() => []);
           }
           delay = RETRY_MIN_MS;
