@@ -7,7 +7,7 @@ import { limitBody } from "./body-limit.ts";
 import type { AppConfig } from "./config.ts";
 import { describeError } from "./logger.ts";
 import { securityHeaders } from "./security-headers.ts";
-import type { BallotBox, Logger, RateLimiter, RequestObserver, TallyReader, VoteStore } from "./ports.ts";
+import type { BallotBox, Clock, Logger, RateLimiter, RequestObserver, TallyReader, VoteStore } from "./ports.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { resultRoutes } from "./routes/results.tsx";
@@ -30,7 +30,8 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   clientIp?: (c: Context) => string | undefined;
   observer?: RequestObserver;
-  now?: () => Date;
+  /** Time stamps of ballots (a fixed clock in tests); the system clock by default. */
+  clock?: Clock;
 }
 
 export type AppEnv = { Variables: { deps: AppDeps } };

@@ -41,7 +41,7 @@ export async function castVote(c: Context<AppEnv>, pollId: unknown, choice: unkn
     }
   }
   const voter = await ensureVoter(c, deps.config.cookieSecret);
-  const castAt = (deps.now?.() ?? new Date()).toISOString();
+  const castAt = (deps.clock?.now() ?? new Date()).toISOString();
   const ballot = await deps.ballotBox.cast({ poll: poll.id, voter: voter.id, choice, castAt });
   return { poll, choice, version: ballot.version };
 }

@@ -26,13 +26,13 @@ function keyFor(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function signValue(value: string, secret: string): Promise<string> {
+async function signValue(value: string, secret: string): Promise<string> {
   const signature = await crypto.subtle.sign("HMAC", await keyFor(secret), encoder.encode(value));
   return `${value}.${btoa(String.fromCharCode(...new Uint8Array(signature)))}`;
 }
 
 /** The value if its signature is genuine, else undefined (constant-time check by WebCrypto). */
-export async function verifySignedValue(signed: string, secret: string): Promise<string | undefined> {
+async function verifySignedValue(signed: string, secret: string): Promise<string | undefined> {
   const dot = signed.lastIndexOf(".");
   if (dot < 1) return undefined;
   const value = signed.slice(0, dot);

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { resolveBinary } from "dbmate";
+import type { NodeConfig } from "../config.ts";
 import { connectPostgres, exitWith, loadConfig } from "./runtime.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../migrations", import.meta.url));
@@ -10,7 +11,7 @@ const MIGRATIONS = fileURLToPath(new URL("../../migrations", import.meta.url));
  * postgres.js, which the app uses, doesn't. Both read the same DATABASE_URL,
  * so a URL without `sslmode` means what it means to postgres.js: no TLS.
  */
-export function forDbmate(databaseUrl: string): string {
+function forDbmate(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   if (!url.searchParams.has("sslmode")) url.searchParams.set("sslmode", "disable");
   return url.toString();
@@ -28,14 +29,18 @@ export async function migrate(databaseUrl: string): Promise<void> {
   if (output) process.stdout.write(`${output}\n`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig("migrate");
-  const sql = await connectPostgres(config, "vote-migrate", { needsSchema: false });
+/** Checks that PostgreSQL answers, then migrates; any failure ends the process with one line. */
+export async function migrateOrExit(config: NodeConfig, applicationName: string): Promise<void> {
+  const sql = await connectPostgres(config, applicationName, { needsSchema: false });
   await sql.end();
   try {
     await migrate(config.databaseUrl);
   } catch (error) {
     exitWith(`Migration failed: ${(error as Error).message}`);
   }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await migrateOrExit(loadConfig("migrate"), "vote-migrate");
   console.log("Migrations are up to date.");
 }

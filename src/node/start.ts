@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../config.ts";
-import { migrate } from "./migrate.ts";
-import { connectPostgres, connectRedis, createLogger, exitWith, loadConfig } from "./runtime.ts";
+import { migrateOrExit } from "./migrate.ts";
+import { connectRedis, createLogger, loadConfig } from "./runtime.ts";
 
 /**
  * `npm start`: the whole stack on one machine. Checks Redis and PostgreSQL,
@@ -13,13 +13,7 @@ const config = loadConfig("web");
 const logger = createLogger(config, "vote-start");
 const redis = await connectRedis(config, logger, "start");
 await redis.quit();
-const sql = await connectPostgres(config, "vote-start", { needsSchema: false });
-await sql.end();
-try {
-  await migrate(config.databaseUrl);
-} catch (error) {
-  exitWith(`Migration failed: ${(error as Error).message}`);
-}
+await migrateOrExit(config, "vote-start");
 
 const consumerPort = config.port + 1;
 const children: ChildProcess[] = [
