@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ROOT } from "./render.ts";
+import { README, readmeSection, ROOT, shellCommands } from "./render.ts";
 
 /**
  * The backup CronJob and the restore template run these very scripts (the
@@ -160,5 +160,30 @@ describe("the backup and restore scripts", () => {
     const backup = runScript("backup.sh", { BACKUP_KEEP: "0" });
     expect(backup.status).toBe(2);
     expect(dumps()).toEqual([]);
+  });
+});
+
+describe("the README's database maintenance commands", () => {
+  const IN_POD = "kubectl -n vote exec statefulset/db -c postgres -- psql -U vote -d votes ";
+
+  it("run as written (psql's arguments as the shell parses them) against a database with the app's migrations", () => {
+    const section = readmeSection(readFileSync(README, "utf8"), "Database maintenance");
+    const commands = shellCommands(section).filter((command) => command.includes(" -- psql "));
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    expect(commands.join("\n")).toMatch(/VACUUM/);
+    expect(commands.join("\n")).toMatch(/pg_indexes_size/);
+    for (const command of commands) {
+      expect(command.startsWith(IN_POD), command).toBe(true);
+      const args = execFileSync("bash", ["-c", `printf '%s\\0' ${command.slice(IN_POD.length)}`], { encoding: "utf8" })
+        .split("\0")
+        .slice(0, -1);
+      const result = spawnSync(
+        "psql",
+        ["-h", SERVER.host, "-p", String(SERVER.port), "-U", SERVER.user, "-d", database, "-v", "ON_ERROR_STOP=1", ...args],
+        { encoding: "utf8" },
+      );
+      expect(result.stderr, command).not.toMatch(/ERROR/);
+      expect(result.status, command).toBe(0);
+    }
   });
 });

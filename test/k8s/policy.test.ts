@@ -1,9 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { id, kubectlMissing, OVERLAYS, renderOverlays, ROOT } from "./render.ts";
-import type { KubeObject } from "./schema.ts";
+import { createClient } from "@redis/client";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { id, kubectlMissing, OVERLAYS, README, readmeSection, renderOverlays, ROOT, shellCommands } from "./render.ts";
+import { type KubeObject, validateObject } from "./schema.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are plain JSON. */
 type Any = any;
@@ -70,6 +74,64 @@ function imageTag(image: string): string | undefined {
   return last.includes(":") ? last.split(":").at(-1) : undefined;
 }
 
+/** The app's own image (stable or canary), wherever an overlay's `images:` moves it. */
+function isAppImage(image: string): boolean {
+  return /^edge-voting-app(-canary)?(:|@|$)/.test(image.split("/").at(-1)!);
+}
+
+/** What Pod Security's `restricted` profile (and this repo's house style) requires of one container. */
+export function restrictedProblems(podSpec: Any, container: Any, where: string): string[] {
+  const sc = container.securityContext ?? {};
+  const podSc = podSpec.securityContext ?? {};
+  const found: string[] = [];
+  if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) found.push(`${where}: runAsNonRoot`);
+  if ((sc.runAsUser ?? podSc.runAsUser) === 0) found.push(`${where}: runAsUser 0`);
+  if ((sc.seccompProfile ?? podSc.seccompProfile)?.type !== "RuntimeDefault") found.push(`${where}: seccomp`);
+  if (sc.allowPrivilegeEscalation !== false) found.push(`${where}: allowPrivilegeEscalation`);
+  if (sc.readOnlyRootFilesystem !== true) found.push(`${where}: readOnlyRootFilesystem`);
+  if (!sc.capabilities?.drop?.includes("ALL")) found.push(`${where}: capabilities.drop ALL`);
+  if (sc.privileged || sc.capabilities?.add?.length) found.push(`${where}: privileged or added capabilities`);
+  return found;
+}
+
+/** Kubernetes' `$(VAR)` expansion of a container argument, from the container's literal env values. */
+function expand(value: string, container: Any): string {
+  return value.replace(/\$\((\w+)\)/g, (whole, name) => container.env?.find((v: Any) => v.name === name)?.value ?? whole);
+}
+
+/** Bytes in a Redis memory setting (`160mb`, `1gb`, `100m`, bytes). */
+export function redisBytes(value: string): number {
+  const match = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(value.trim());
+  if (!match) throw new Error(`not a Redis memory size: ${value}`);
+  const units: Record<string, number> = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  return Number(match[1]) * (match[2] ? units[match[2].toLowerCase()]! : 1);
+}
+
+/** Bytes in a Kubernetes memory quantity (`256Mi`, `1Gi`, `512M`). */
+export function quantityBytes(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(value));
+  if (!match) throw new Error(`not a memory quantity: ${value}`);
+  const units: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  return Number(match[1]) * (match[2] ? units[match[2]]! : 1);
+}
+
+/** The redis container of the redis StatefulSet, with its effective maxmemory and memory limit. */
+export function redisOf(objects: KubeObject[]): { container: Any; args: string[]; maxmemory: number; limit: number; request: number } {
+  const set = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === "redis") as Any;
+  const container = set.spec.template.spec.containers.find((c: Any) => c.name === "redis");
+  const args = (container.args as string[]).map((arg) => expand(arg, container));
+  const at = args.indexOf("--maxmemory");
+  return {
+    container,
+    args,
+    maxmemory: at < 0 ? 0 : redisBytes(args[at + 1]!),
+    limit: quantityBytes(container.resources.limits.memory),
+    request: quantityBytes(container.resources.requests.memory),
+  };
+}
+
+const readme = readFileSync(README, "utf8");
+
 describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
   const objects = () => rendered.get(overlay) ?? [];
   const pods = () => podTemplates(objects());
@@ -99,20 +161,7 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
 
   it("runs every container under the restricted security context", () => {
     const problems = pods().flatMap((pod) =>
-      containersOf(pod).flatMap(({ container: c }) => {
-        const sc = c.securityContext ?? {};
-        const podSc = pod.spec.securityContext ?? {};
-        const where = `${id(pod.owner)} ${c.name}`;
-        const found: string[] = [];
-        if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) found.push(`${where}: runAsNonRoot`);
-        if ((sc.runAsUser ?? podSc.runAsUser) === 0) found.push(`${where}: runAsUser 0`);
-        if ((sc.seccompProfile ?? podSc.seccompProfile)?.type !== "RuntimeDefault") found.push(`${where}: seccomp`);
-        if (sc.allowPrivilegeEscalation !== false) found.push(`${where}: allowPrivilegeEscalation`);
-        if (sc.readOnlyRootFilesystem !== true) found.push(`${where}: readOnlyRootFilesystem`);
-        if (!sc.capabilities?.drop?.includes("ALL")) found.push(`${where}: capabilities.drop ALL`);
-        if (sc.privileged || sc.capabilities?.add?.length) found.push(`${where}: privileged or added capabilities`);
-        return found;
-      }),
+      containersOf(pod).flatMap(({ container: c }) => restrictedProblems(pod.spec, c, `${id(pod.owner)} ${c.name}`)),
     );
     expect(problems).toEqual([]);
   });
@@ -201,7 +250,6 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
       ["web", "queue", 6379],
       ["consumer", "database", 5432],
       ["consumer", "queue", 6379],
-      ["migrate", "database", 5432],
       ["backup", "database", 5432],
     ];
     const blocked = flows.filter(
@@ -266,16 +314,15 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(images.filter((image) => [undefined, "latest"].includes(imageTag(image)))).toEqual([]);
   });
 
-  it("runs one image for web, consumer and migrate, and reports its tag as APP_VERSION", () => {
+  it("runs one image for web, consumer and their migrations, and reports its tag as APP_VERSION", () => {
     const all = pods();
     const appContainers = all.flatMap((pod) =>
       containersOf(pod)
-        .filter(({ container }) => (container.command ?? []).join(" ").startsWith("npm run"))
+        .filter(({ container }) => isAppImage(container.image))
         .map(({ container }) => ({ pod, container })),
     );
-    expect(appContainers.map(({ container }) => container.command.join(" ")).sort()).toEqual(
-      expect.arrayContaining(["npm run migrate", "npm run start:consumer", "npm run start:web"]),
-    );
+    const components = new Set(appContainers.map(({ pod }) => pod.labels["app.kubernetes.io/component"]));
+    expect([...components].sort()).toEqual(["consumer", "web"]);
     const versions = appContainers.map(({ pod, container }) => {
       const own = container.env?.find((v: Any) => v.name === "APP_VERSION")?.value;
       const fromConfig = (container.envFrom ?? [])
@@ -286,6 +333,28 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(versions.filter(({ tag, version }) => tag !== version)).toEqual([]);
     const stable = appContainers.filter(({ pod }) => pod.labels.version !== "canary").map(({ container }) => container.image);
     expect(new Set(stable).size).toBe(1);
+  });
+
+  it("migrates in an init container of every app pod, with the pod's own image, once PostgreSQL answers (no Job)", () => {
+    // A Job's pod template is immutable: a changed ConfigMap or Secret name would make `kubectl apply` fail on it.
+    expect(ofKind("Job").map(id)).toEqual([]);
+    expect(ofKind("CronJob").filter((c) => isAppImage((c.spec as Any).jobTemplate.spec.template.spec.containers[0].image)).map(id)).toEqual([]);
+    const appPods = pods().filter((pod) => pod.spec.containers.some((c: Any) => isAppImage(c.image)));
+    expect(appPods.length).toBeGreaterThanOrEqual(2);
+    for (const pod of appPods) {
+      const where = id(pod.owner);
+      const init: Any[] = pod.spec.initContainers ?? [];
+      const migrate = init.findIndex((c) => (c.command ?? []).join(" ") === "node dist/node/migrate.js");
+      expect(migrate, `${where}: a migrate init container`).toBeGreaterThanOrEqual(0);
+      expect(init[migrate].image, where).toBe(pod.spec.containers[0].image);
+      expect(init[migrate].env.find((v: Any) => v.name === "DATABASE_URL")?.value, where).toBe(
+        pod.spec.containers[0].env.find((v: Any) => v.name === "DATABASE_URL")?.value,
+      );
+      const wait = init.findIndex((c) => (c.command ?? []).join(" ").includes("pg_isready"));
+      expect(wait, `${where}: waits for PostgreSQL before migrating`).toBeGreaterThanOrEqual(0);
+      expect(wait, where).toBeLessThan(migrate);
+      expect(init[migrate].volumeMounts?.map((m: Any) => m.mountPath), where).toContain("/tmp");
+    }
   });
 
   it("has HorizontalPodAutoscalers that can scale (min < max) a Deployment that leaves replicas to them", () => {
@@ -318,14 +387,23 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     for (const budget of budgets) expect(selects(pods(), budget.metadata.namespace!, (budget.spec as Any).selector).length).toBeGreaterThan(0);
   });
 
+  it("lets an unready pod be evicted, so no disruption budget can block a node drain", () => {
+    const budgets = ofKind("PodDisruptionBudget").map((b) => ({ name: id(b), spec: b.spec as Any }));
+    expect(budgets.length).toBeGreaterThanOrEqual(2);
+    for (const { name, spec } of budgets) {
+      expect(spec.unhealthyPodEvictionPolicy, name).toBe("AlwaysAllow");
+      expect(spec.maxUnavailable, name).toBeGreaterThanOrEqual(1);
+      expect(spec.minAvailable, name).toBeUndefined();
+    }
+  });
+
   it("keeps PostgreSQL and Redis in StatefulSets with volume claims; Redis appends to disk", () => {
     for (const name of ["db", "redis"]) {
       const set = find("StatefulSet", "vote", name) as Any;
       expect(set?.spec.volumeClaimTemplates?.[0]?.spec.accessModes, name).toEqual(["ReadWriteOnce"]);
     }
-    const redis = (find("StatefulSet", "vote", "redis") as Any).spec.template.spec.containers.find((c: Any) => c.name === "redis");
+    const redis = redisOf(objects());
     expect(redis.args.join(" ")).toMatch(/--appendonly yes/);
-    expect(redis.args.join(" ")).toMatch(/--maxmemory-policy noeviction/);
     const postgres = (find("StatefulSet", "vote", "db") as Any).spec.template.spec.containers.find((c: Any) => c.name === "postgres");
     const pgdata = postgres.env.find((v: Any) => v.name === "PGDATA").value as string;
     const mount = postgres.volumeMounts.find((m: Any) => m.name === "data").mountPath as string;
@@ -333,6 +411,44 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     const kinds = objects().filter((o) => o.kind === "Deployment").map((o) => o.metadata.name);
     expect(kinds).not.toContain("db");
     expect(kinds).not.toContain("redis");
+  });
+
+  it("bounds Redis with maxmemory well below its memory limit, and never evicts (a full Redis refuses writes)", () => {
+    const redis = redisOf(objects());
+    expect(redis.args.join(" ")).toMatch(/--maxmemory-policy noeviction/);
+    expect(redis.maxmemory, "maxmemory is set").toBeGreaterThan(0);
+    // The rest of the limit is for fragmentation, the process and the copy-on-write of a forked AOF rewrite.
+    expect(redis.maxmemory / redis.limit).toBeLessThanOrEqual(0.65);
+    expect(redis.maxmemory / redis.limit).toBeGreaterThanOrEqual(0.4);
+    expect(redis.request, "memory request = limit: not the first pod evicted when full").toBe(redis.limit);
+    const config = ofKind("ConfigMap").find((c) => c.metadata.name.startsWith("vote-config")) as Any;
+    expect(Number(config.data.VOTER_STATE_TTL_SECONDS), "voter state expires").toBeGreaterThan(0);
+    expect(config.data.VOTER_STATE_TTL_SECONDS).toMatch(/^\d+$/);
+  });
+
+  it("trusts X-Forwarded-For only where every path to the web pods runs through the ingress", () => {
+    const config = ofKind("ConfigMap").find((c) => c.metadata.name.startsWith("vote-config")) as Any;
+    const hops = config.data.TRUSTED_PROXY_HOPS as string;
+    expect(hops, "TRUSTED_PROXY_HOPS is a whole number").toMatch(/^\d+$/);
+    const web = find("Deployment", "vote", "vote-web") as Any;
+    const webLabels = web.spec.template.metadata.labels;
+    const bypass = ofKind("Service").filter(
+      (s) => ["NodePort", "LoadBalancer"].includes((s.spec as Any).type) && matches({ matchLabels: (s.spec as Any).selector }, webLabels),
+    );
+    // Rules that admit traffic to the web port: open ones (no `from`) let any pod in the cluster forge the header.
+    const openRules = ofKind("NetworkPolicy")
+      .filter((p) => matches((p.spec as Any).podSelector, webLabels))
+      .flatMap((p) => ((p.spec as Any).ingress ?? []).map((rule: Any) => ({ policy: id(p), rule })))
+      .filter(({ rule }) => (rule.ports ?? []).some((port: Any) => port.port === 8080) || !rule.ports)
+      .filter(({ rule }) => !rule.from || rule.from.some((peer: Any) => !peer.namespaceSelector || peer.podSelector));
+    if (Number(hops) > 0) {
+      expect(ofKind("Ingress").length, "a proxy to trust").toBeGreaterThan(0);
+      expect(bypass.map(id), "no Service reaches the web pods around the ingress").toEqual([]);
+      expect(openRules.map(({ policy }) => policy), "only named namespaces reach the web port").toEqual([]);
+    } else {
+      // Hops stay 0 only where the ingress can be bypassed: otherwise every client would share the controller's address.
+      expect(ofKind("Ingress").length === 0 || bypass.length > 0 || openRules.length > 0, "an ingress-only overlay trusts its proxy").toBe(true);
+    }
   });
 
   it("gives the web pods time to drain after readiness fails", () => {
@@ -370,21 +486,61 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(scripts.data["restore.sh"]).toBe(readFileSync(join(ROOT, "k8s/components/backup/restore.sh"), "utf8"));
   });
 
-  it("routes the app's public paths through the Ingress to Services and ports that exist", () => {
-    const [ingress] = ofKind("Ingress") as Any[];
-    const rule = ingress.spec.rules[0];
-    expect(ingress.spec.tls[0].hosts).toContain(rule.host);
+  it("routes the app's public paths, and /grafana, through Ingresses on the certificate's host to Services that exist", () => {
+    const ingresses = ofKind("Ingress") as Any[];
     const certificate = ofKind("Certificate")[0] as Any;
-    expect(certificate.spec.dnsNames).toContain(rule.host);
-    const paths = Object.fromEntries(rule.http.paths.map((p: Any) => [p.path, p.backend.service.name]));
-    for (const path of ["/", "/vote", "/result", "/api", "/static"]) expect(paths[path], path).toBe("vote-web");
-    for (const p of rule.http.paths) {
-      const service = find("Service", ingress.metadata.namespace, p.backend.service.name) as Any;
-      expect(service, p.path).toBeDefined();
-      expect(service.spec.ports.map((port: Any) => port.name), p.path).toContain(p.backend.service.port.name);
+    const paths: Record<string, string> = {};
+    for (const ingress of ingresses) {
+      const rule = ingress.spec.rules[0];
+      expect(ingress.spec.tls[0].hosts, id(ingress)).toContain(rule.host);
+      expect(ingress.spec.tls[0].secretName, id(ingress)).toBe(certificate.spec.secretName);
+      expect(certificate.spec.dnsNames, id(ingress)).toContain(rule.host);
+      for (const p of rule.http.paths) {
+        expect(paths[p.path], `${p.path} routed twice`).toBeUndefined();
+        paths[p.path] = p.backend.service.name;
+        const service = find("Service", ingress.metadata.namespace, p.backend.service.name) as Any;
+        expect(service, p.path).toBeDefined();
+        expect(service.spec.ports.map((port: Any) => port.name), p.path).toContain(p.backend.service.port.name);
+      }
     }
+    for (const path of ["/", "/vote", "/result", "/api", "/static"]) expect(paths[path], path).toBe("vote-web");
+    expect(paths["/grafana"]).toBe("grafana");
+    // Grafana reaches Loki inside the cluster; a public /loki would accept anyone's pushes and queries.
+    expect(paths["/loki"]).toBeUndefined();
     const issuer = certificate.spec.issuerRef;
     expect(find(issuer.kind, "", issuer.name), "the Certificate's issuer").toBeDefined();
+  });
+
+  it("logs Grafana in with an admin Secret of its own (not the chart's default), the one the README's install names", () => {
+    const secret = find("Secret", "monitoring", "grafana-admin") as Any;
+    expect(secret, "Secret monitoring/grafana-admin").toBeDefined();
+    const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v as string, "base64").toString()]));
+    expect(Object.keys(data).sort()).toEqual(["admin-password", "admin-user"]);
+    expect(data["admin-password"]).not.toBe("prom-operator");
+    expect(data["admin-password"]!.length).toBeGreaterThanOrEqual(16);
+    const install = shellCommands(readme).find((c) => c.startsWith("helm install kube-prometheus-stack"))!;
+    expect(install).toContain(`grafana.admin.existingSecret=${secret.metadata.name}`);
+  });
+
+  it("points Grafana's Loki data source and the log shipper at Loki inside the cluster, labelled so {app=\"vote\"} finds the app", () => {
+    const configMap = (name: string) => find("ConfigMap", "monitoring", name) as Any;
+    const datasources = parseYaml(configMap("vote-loki-datasource").data["loki-datasource.yaml"]).datasources as Any[];
+    const loki = datasources.find((d) => d.type === "loki");
+    const lokiUrl = new URL(loki.url);
+    expect(lokiUrl.hostname).toMatch(/\.svc\.cluster\.local$/);
+    expect(configMap("vote-loki-datasource").metadata.labels.grafana_datasource).toBe("1");
+    const alloy = configMap("vote-alloy").data["config.alloy"] as string;
+    const push = new URL(/url\s*=\s*"([^"]+)"/.exec(alloy)![1]!);
+    expect(push.host).toBe(lokiUrl.host);
+    expect(push.pathname).toBe("/loki/api/v1/push");
+    expect(alloy).toMatch(/source_labels = \["__meta_kubernetes_pod_label_app_kubernetes_io_name"\]\s*target_label\s*=\s*"app"/);
+    const app = pods().filter((pod) => pod.labels["app.kubernetes.io/component"] === "web")[0]!;
+    expect(app.labels["app.kubernetes.io/name"]).toBe("vote");
+    const commands = shellCommands(readme);
+    expect(commands.find((c) => c.startsWith("helm install alloy"))).toContain("alloy.configMap.name=vote-alloy");
+    const lokiInstall = commands.find((c) => c.startsWith("helm install loki"))!;
+    expect(lokiInstall).toContain("chunksCache.enabled=false");
+    expect(lokiInstall).toContain("resultsCache.enabled=false");
   });
 
   it("scrapes through ServiceMonitors that select Services with the named port", () => {
@@ -401,7 +557,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     }
     const rule = ofKind("PrometheusRule")[0] as Any;
     const alerts = rule.spec.groups.flatMap((g: Any) => g.rules.map((r: Any) => r.alert));
-    expect(alerts).toEqual(expect.arrayContaining(["VoteConsumerRestarting", "VoteQueueBacklogGrowing", "VoteHighErrorRate", "VoteDatabaseDown"]));
+    expect(alerts).toEqual(
+      expect.arrayContaining(["VoteConsumerRestarting", "VoteQueueBacklogGrowing", "VoteHighErrorRate", "VoteDatabaseDown", "VoteRedisMemoryHigh"]),
+    );
     const dashboard = objects().find((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1") as Any;
     const json = JSON.parse(Object.values(dashboard.data)[0] as string);
     const exprs = json.panels.flatMap((p: Any) => p.targets.map((t: Any) => t.expr)).join("\n");
@@ -420,24 +578,312 @@ describe.skipIf(kubectlMissing)("the canary in the minikube overlay", () => {
     const canary = deployments.find((d) => d.spec.template.metadata.labels.version === "canary");
     expect(canary.spec.template.metadata.labels["app.kubernetes.io/component"]).toBe("consumer");
     expect(canary.spec.replicas).toBeGreaterThanOrEqual(1);
-    expect(canary.spec.template.spec.containers[0].command).toEqual(["npm", "run", "start:consumer"]);
+    expect(canary.spec.template.spec.containers[0].command).toEqual(stable.spec.template.spec.containers[0].command);
     expect(canary.spec.template.spec.containers[0].image).not.toBe(stable.spec.template.spec.containers[0].image);
     expect(matches(stable.spec.selector, canary.spec.template.metadata.labels)).toBe(false);
   });
 });
 
-describe("secrets", () => {
-  it("are generated from git-ignored secrets.env files, with an example beside each", () => {
-    const tracked = execFileSync("git", ["ls-files", "k8s"], { cwd: ROOT, encoding: "utf8" }).split("\n");
-    expect(tracked.filter((file) => file.endsWith("/secrets.env"))).toEqual([]);
+describe.skipIf(kubectlMissing)("the README's commands against the rendered overlays", () => {
+  it("stops and restarts every consumer in the restore walk-through, and names no Deployment an overlay lacks", () => {
+    const commands = shellCommands(readmeSection(readme, "Back up and restore")).filter((c) => /kubectl -n vote (scale|get) deploy/.test(c));
+    const selectors = commands.flatMap((c) => [.../-l (\S+)/.exec(c)?.slice(1) ?? []]);
+    expect(commands.some((c) => c.includes("--replicas=0")), "the walk-through stops the writers").toBe(true);
+    expect(new Set(selectors).size, "one selector for stopping and noting the consumers").toBe(1);
+    const [key, value] = selectors[0]!.split("=");
     for (const overlay of OVERLAYS) {
-      const kustomization = readFileSync(join(ROOT, "k8s/overlays", overlay, "kustomization.yaml"), "utf8");
-      expect(kustomization).toMatch(/secretGenerator:[\s\S]*- secrets\.env/);
-      const ignored = execFileSync("git", ["check-ignore", `k8s/overlays/${overlay}/secrets.env`], { cwd: ROOT, encoding: "utf8" });
-      expect(ignored.trim()).toBe(`k8s/overlays/${overlay}/secrets.env`);
-      const example = readFileSync(join(ROOT, "k8s/overlays", overlay, "secrets.env.example"), "utf8");
+      const deployments = (rendered.get(overlay) ?? []).filter((o) => o.kind === "Deployment") as Any[];
+      const consumers = deployments.filter((d) => d.spec.template.metadata.labels["app.kubernetes.io/component"] === "consumer").map((d) => d.metadata.name);
+      const selected = deployments.filter((d) => d.metadata.labels?.[key!] === value).map((d) => d.metadata.name);
+      expect(selected.sort(), overlay).toEqual(consumers.sort());
+      for (const command of commands) {
+        for (const [, name] of command.matchAll(/deploy\/([\w-]+)/g)) {
+          expect(deployments.map((d) => d.metadata.name), `${overlay}: ${command}`).toContain(name);
+        }
+      }
+    }
+    // Restored from what was noted, not from a fixed count: minikube's canary comes back too.
+    expect(commands.at(-1)).toMatch(/while read -r name replicas; do kubectl -n vote scale deploy\/"\$name" --replicas="\$replicas"; done < consumers\.txt/);
+  });
+
+  it("gives a debug pod that Pod Security's restricted profile admits, and kubectl debug its restricted profile", async () => {
+    const section = readmeSection(readme, "Debug");
+    const manifest = /kubectl -n vote apply -f - <<'EOF'\n([\s\S]*?)\nEOF/.exec(section)?.[1];
+    expect(manifest, "a pod manifest in the Debug section").toBeDefined();
+    const pod = parseYaml(manifest!) as Any;
+    expect(await validateObject(pod)).toEqual([]);
+    expect(pod.metadata.namespace).toBe("vote");
+    const problems = pod.spec.containers.flatMap((c: Any) => restrictedProblems(pod.spec, c, c.name));
+    expect(problems).toEqual([]);
+    for (const c of pod.spec.containers) {
+      expect(imageTag(c.image), c.image).not.toBe("latest");
+      expect(c.resources.requests && c.resources.limits, c.name).toBeTruthy();
+    }
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    const ephemeral = shellCommands(section).find((c) => c.startsWith("kubectl -n vote debug"))!;
+    expect(ephemeral).toContain("--profile=restricted");
+    // The target pod's own context makes the ephemeral container non-root: busybox alone would run as root.
+    const pick = shellCommands(section).find((c) => c.startsWith("POD=$(kubectl -n vote get pod -l "))!;
+    const [key, value] = /-l (\S+)/.exec(pick)![1]!.split("=");
+    for (const overlay of OVERLAYS) {
+      const targets = podTemplates(rendered.get(overlay) ?? []).filter((pod) => pod.labels[key!] === value);
+      expect(targets.length, overlay).toBeGreaterThan(0);
+      for (const pod of targets) {
+        expect(pod.spec.securityContext.runAsNonRoot, id(pod.owner)).toBe(true);
+        expect(pod.spec.securityContext.runAsUser, id(pod.owner)).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+/** Why a tool the next tests need can't run here, or undefined when it can. */
+function missing(tool: string, why: string): string | undefined {
+  const probe = spawnSync(tool, ["--version"], { encoding: "utf8" });
+  if (!probe.error && probe.status === 0) return undefined;
+  console.warn(`[k8s] skipping: ${tool} is not installed: ${why}`);
+  return `${tool} is not installed`;
+}
+const redisServerMissing = missing("redis-server", "the overlays' Redis arguments are not run");
+const promtoolMissing = missing("promtool", "the alert rules are not evaluated (Debian: apt-get install prometheus)");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/**
+ * redis-server with an overlay's rendered arguments: only the data directory
+ * (a temporary one), the password (the Secret's value) and where it listens
+ * differ. The local redis-server may be an older 7.x than the image's.
+ */
+async function startRedis(args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "k8s-redis-"));
+  const port = await freePort();
+  const password = "redis-test-password";
+  const own = args.map((arg, i) => (args[i - 1] === "--dir" ? dir : args[i - 1] === "--requirepass" ? password : arg));
+  const server: ChildProcess = spawn("redis-server", [...own, "--port", String(port), "--bind", "127.0.0.1"], { stdio: "ignore" });
+  const client = createClient({ url: `redis://127.0.0.1:${port}`, password, socket: { reconnectStrategy: false } });
+  client.on("error", () => {});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect();
+      break;
+    } catch (error) {
+      if (attempt > 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const stop = async () => {
+    await client.close().catch(() => {});
+    server.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { client, server, stop };
+}
+
+const started: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const stop of started) await stop();
+});
+
+async function refusal(run: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await run();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+// Writes voters and queued votes shaped like the app's, 5,000 a call, until Redis refuses.
+const FILL = `
+for i = 1, 5000 do
+  local n = ARGV[1] * 5000 + i
+  redis.call('HSET', 'vote:voter:default:' .. n, 'choice', 'a', 'version', 1764000000000 + n)
+  redis.call('XADD', 'vote:votes', '*', 'poll', 'default', 'voter', 'v-' .. n, 'choice', 'a', 'version', 1764000000000 + n, 'castAt', '2026-11-29T22:00:00.000Z')
+end
+return 5000`;
+
+describe.skipIf(kubectlMissing || redisServerMissing)("Redis, run with the overlays' rendered arguments", () => {
+  it.each(OVERLAYS)("%s: takes them, and reports their maxmemory, noeviction and the append-only file", async (overlay) => {
+    const redis = redisOf(rendered.get(overlay) ?? []);
+    const { client, stop } = await startRedis(redis.args);
+    started.push(stop);
+    const config = await client.configGet("*");
+    expect(Number(config.maxmemory)).toBe(redis.maxmemory);
+    expect(config["maxmemory-policy"]).toBe("noeviction");
+    expect(config.appendonly).toBe("yes");
+    await stop();
+  });
+
+  it("when full refuses writes with OOM, still serves reads and the consumers' drain, stays under its limit, and takes writes again once drained", async () => {
+    // The smallest maxmemory fills fastest; the ratio to the limit is the same everywhere (tested above).
+    const redis = OVERLAYS.map((overlay) => redisOf(rendered.get(overlay) ?? [])).sort((a, b) => a.maxmemory - b.maxmemory)[0]!;
+    const { client, server, stop } = await startRedis(redis.args);
+    started.push(stop);
+    await client.sendCommand(["XGROUP", "CREATE", "vote:votes", "consumers", "$", "MKSTREAM"]);
+
+    let refused: string | undefined;
+    for (let call = 0; call < 10_000 && !refused; call++) {
+      refused = await refusal(() => client.sendCommand(["EVAL", FILL, "0", String(call)]));
+    }
+    expect(refused).toMatch(/^OOM command not allowed when used memory > 'maxmemory'/);
+    expect(await refusal(() => client.set("another", "write"))).toMatch(/^OOM/);
+    const info = await client.info("memory");
+    const used = Number(/used_memory:(\d+)/.exec(info)![1]);
+    expect(used / redis.maxmemory).toBeGreaterThan(0.98);
+
+    // Reads, and everything a consumer does, go on.
+    expect(await client.ping()).toBe("PONG");
+    expect(await client.hGet("vote:voter:default:1", "choice")).toBe("a");
+    const batch = await client.xReadGroup("consumers", "c1", { key: "vote:votes", id: ">" }, { COUNT: 100 });
+    const ids = (batch?.[0]?.messages ?? []).map((entry) => entry!.id);
+    expect(ids).toHaveLength(100);
+    expect(await client.xAck("vote:votes", "consumers", ids)).toBe(100);
+    expect(await client.xDel("vote:votes", ids)).toBe(100);
+
+    // Full, the process holds well under the container's limit: the rest is for a forked rewrite's copy-on-write.
+    const status = `/proc/${server.pid}/status`;
+    if (existsSync(status)) {
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(status, "utf8"))![1]) * 1024;
+      expect(rss).toBeLessThan(redis.limit - redis.maxmemory / 4);
+    }
+
+    // Once the consumers have drained the stream, votes are taken again.
+    await client.sendCommand(["XTRIM", "vote:votes", "MAXLEN", "0"]);
+    expect(await client.set("another", "write")).toBe("OK");
+    await stop();
+  }, 120_000);
+});
+
+/** The annotations Prometheus would give `rule` for a ratio `value` (only humanizePercentage is templated). */
+function annotationsAt(rule: Any, value: number): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(rule.annotations as Record<string, string>).map(([key, text]) => [
+      key,
+      text.replace(/\{\{ \$value \| humanizePercentage \}\}/g, `${Math.round(value * 100)}%`),
+    ]),
+  );
+}
+
+describe.skipIf(kubectlMissing || promtoolMissing).each(OVERLAYS)("the %s overlay's alert rules, evaluated by promtool", (overlay) => {
+  const work = () => {
+    const dir = mkdtempSync(join(tmpdir(), "k8s-rules-"));
+    const rule = (rendered.get(overlay) ?? []).find((o) => o.kind === "PrometheusRule") as Any;
+    writeFileSync(join(dir, "rules.yaml"), stringifyYaml({ groups: rule.spec.groups }));
+    const rules = rule.spec.groups.flatMap((g: Any) => g.rules) as Any[];
+    return { dir, byName: (name: string) => rules.find((r) => r.alert === name) };
+  };
+
+  it("are valid Prometheus rules", () => {
+    const { dir } = work();
+    const check = spawnSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
+    expect(check.stdout + check.stderr).toMatch(/SUCCESS/);
+    expect(check.status).toBe(0);
+  });
+
+  it("warn at 80% of maxmemory, page at 95%, and never divide by a Redis without maxmemory", () => {
+    const { dir, byName } = work();
+    const max = redisOf(rendered.get(overlay) ?? []).maxmemory;
+    const series = (used: number, maxmemory: number) => [
+      { series: 'redis_memory_used_bytes{namespace="vote", pod="redis-0"}', values: `${used}+0x40` },
+      { series: 'redis_memory_max_bytes{namespace="vote", pod="redis-0"}', values: `${maxmemory}+0x40` },
+    ];
+    const none = (alertname: string, at: string) => ({ eval_time: at, alertname, exp_alerts: [] });
+    const fires = (alertname: string, at: string, labels: Record<string, string>, value: number) => ({
+      eval_time: at,
+      alertname,
+      exp_alerts: [{ exp_labels: { severity: byName(alertname).labels.severity, ...labels }, exp_annotations: annotationsAt(byName(alertname), value) }],
+    });
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: series(0.9 * max, max),
+          alert_rule_test: [
+            none("VoteRedisMemoryHigh", "5m"),
+            fires("VoteRedisMemoryHigh", "15m", { pod: "redis-0" }, 0.9),
+            none("VoteRedisFull", "15m"),
+            none("VoteRedisMaxmemoryUnset", "15m"),
+          ],
+        },
+        {
+          interval: "1m",
+          input_series: series(0.99 * max, max),
+          alert_rule_test: [fires("VoteRedisFull", "5m", { pod: "redis-0" }, 0.99), fires("VoteRedisMemoryHigh", "15m", { pod: "redis-0" }, 0.99)],
+        },
+        {
+          interval: "1m",
+          input_series: series(0.5 * max, max),
+          alert_rule_test: ["VoteRedisMemoryHigh", "VoteRedisFull", "VoteRedisMaxmemoryUnset"].map((name) => none(name, "30m")),
+        },
+        {
+          // No maxmemory: the ratio would be +Inf and fire the memory alerts for nothing.
+          interval: "1m",
+          input_series: series(500 * 1024 ** 2, 0),
+          alert_rule_test: [
+            none("VoteRedisMemoryHigh", "20m"),
+            none("VoteRedisFull", "20m"),
+            fires("VoteRedisMaxmemoryUnset", "10m", {}, 0),
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, "tests.yaml"), stringifyYaml(tests));
+    const run = spawnSync("promtool", ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.stdout + run.stderr).toMatch(/SUCCESS/);
+    expect(run.status).toBe(0);
+  });
+});
+
+/** The env files each overlay's secretGenerator reads. */
+function secretFiles(overlay: string): string[] {
+  const kustomization = parseYaml(readFileSync(join(ROOT, "k8s/overlays", overlay, "kustomization.yaml"), "utf8"));
+  return (kustomization.secretGenerator ?? []).flatMap((generator: Any) => generator.envs ?? []);
+}
+
+describe("secrets", () => {
+  it("come, in minikube, from files in git whose every value says it is for development only", () => {
+    const files = secretFiles("minikube");
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const file of files) {
+      expect(file).toMatch(/^dev-only-/);
+      const ignored = spawnSync("git", ["check-ignore", "-q", `k8s/overlays/minikube/${file}`], { cwd: ROOT });
+      expect(ignored.status, `${file} is not git-ignored: a fresh clone has it`).toBe(1);
+      const values = readFileSync(join(ROOT, "k8s/overlays/minikube", file), "utf8")
+        .split("\n")
+        .filter((line) => line && !line.startsWith("#"));
+      for (const line of values) expect(line, file).toMatch(/=(dev-only-[A-Za-z0-9._~-]{8,}|admin)$/);
+    }
+  });
+
+  it("come, everywhere else, from git-ignored files with an example beside each", () => {
+    const tracked = execFileSync("git", ["ls-files", "k8s"], { cwd: ROOT, encoding: "utf8" }).split("\n");
+    for (const overlay of OVERLAYS.filter((o) => o !== "minikube")) {
+      const files = secretFiles(overlay);
+      expect(files, overlay).toEqual(expect.arrayContaining(["secrets.env", "grafana-admin.env"]));
+      for (const file of files) {
+        const path = `k8s/overlays/${overlay}/${file}`;
+        expect(tracked, path).not.toContain(path);
+        expect(execFileSync("git", ["check-ignore", path], { cwd: ROOT, encoding: "utf8" }).trim()).toBe(path);
+        const example = readFileSync(join(ROOT, `${path}.example`), "utf8");
+        expect(example, `${path}.example`).not.toMatch(/dev-only/);
+        for (const line of example.split("\n").filter((l) => l && !l.startsWith("#"))) {
+          // The passwords land in connection URLs unescaped.
+          expect(line, `${path}.example`).toMatch(/^[\w-]+=[A-Za-z0-9._~-]+$/);
+        }
+      }
+      const example = readFileSync(join(ROOT, `k8s/overlays/${overlay}/secrets.env.example`), "utf8");
       for (const key of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "COOKIE_SECRET"]) {
-        // The passwords land in connection URLs unescaped.
         expect(example).toMatch(new RegExp(`^${key}=[A-Za-z0-9._~-]{16,}$`, "m"));
       }
     }
