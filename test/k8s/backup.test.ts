@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { README, readmeSection, ROOT, shellCommands } from "./render.ts";
+import { README, ROOT, readmeSection, shellCommands } from "./render.ts";
 
 /**
  * The backup CronJob and the restore template run these very scripts (the
@@ -34,7 +34,10 @@ function runScript(script: string, env: Record<string, string>) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const dumps = () => readdirSync(backups).filter((name) => name.endsWith(".dump")).sort();
+const dumps = () =>
+  readdirSync(backups)
+    .filter((name) => name.endsWith(".dump"))
+    .sort();
 
 async function snapshot() {
   const [counts] = await sql<[{ votes: number; tallied: number; migrations: number }]>`
@@ -86,7 +89,9 @@ describe("the backup and restore scripts", () => {
 
     await sql`TRUNCATE votes, tallies`;
     expect(await snapshot()).toMatchObject({ votes: 0, tallied: 0 });
-    const [{ oid: oidBefore }] = await sql<[{ oid: number }]>`SELECT oid FROM pg_database WHERE datname = current_database()`;
+    const [{ oid: oidBefore }] = await sql<
+      [{ oid: number }]
+    >`SELECT oid FROM pg_database WHERE datname = current_database()`;
 
     // This test's own pool stays connected throughout, as the app's would: a
     // restore that dropped the database would fail against it.
@@ -96,7 +101,9 @@ describe("the backup and restore scripts", () => {
     expect(JSON.parse(restore.stdout.trim())).toMatchObject({ event: "restore.done", file: dump, database });
 
     expect(await snapshot()).toEqual(before);
-    const [{ oid: oidAfter }] = await sql<[{ oid: number }]>`SELECT oid FROM pg_database WHERE datname = current_database()`;
+    const [{ oid: oidAfter }] = await sql<
+      [{ oid: number }]
+    >`SELECT oid FROM pg_database WHERE datname = current_database()`;
     expect(oidAfter).toBe(oidBefore);
   });
 
@@ -119,7 +126,9 @@ describe("the backup and restore scripts", () => {
   });
 
   it("prunes all but the newest BACKUP_KEEP dumps and leaves other files alone", () => {
-    const old = ["20240101T000000Z", "20250101T000000Z", "20250601T000000Z"].map((stamp) => `${database}-${stamp}.dump`);
+    const old = ["20240101T000000Z", "20250101T000000Z", "20250601T000000Z"].map(
+      (stamp) => `${database}-${stamp}.dump`,
+    );
     for (const name of [...old, "notes.txt", `other_db-20200101T000000Z.dump`]) writeFileSync(join(backups, name), "x");
 
     const backup = runScript("backup.sh", { BACKUP_KEEP: "2" });
@@ -129,7 +138,11 @@ describe("the backup and restore scripts", () => {
     expect(ours[0]).toBe(old[2]);
     expect(ours[1]!.slice(database.length + 1) > "20250601T000000Z").toBe(true);
     expect(readdirSync(backups)).toEqual(expect.arrayContaining(["notes.txt", "other_db-20200101T000000Z.dump"]));
-    const pruned = backup.stdout.trim().split("\n").slice(1).map((line) => JSON.parse(line));
+    const pruned = backup.stdout
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => JSON.parse(line));
     expect(pruned.map((line) => line.file).sort()).toEqual(old.slice(0, 2));
   });
 
@@ -179,7 +192,19 @@ describe("the README's database maintenance commands", () => {
         .slice(0, -1);
       const result = spawnSync(
         "psql",
-        ["-h", SERVER.host, "-p", String(SERVER.port), "-U", SERVER.user, "-d", database, "-v", "ON_ERROR_STOP=1", ...args],
+        [
+          "-h",
+          SERVER.host,
+          "-p",
+          String(SERVER.port),
+          "-U",
+          SERVER.user,
+          "-d",
+          database,
+          "-v",
+          "ON_ERROR_STOP=1",
+          ...args,
+        ],
         { encoding: "utf8" },
       );
       expect(result.stderr, command).not.toMatch(/ERROR/);

@@ -1,11 +1,21 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { checkout, id, kubectlMissing, kustomize, OVERLAYS, parseObjects, renderChanged, renderOverlays, ROOT } from "./render.ts";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import {
+  checkout,
+  id,
+  kubectlMissing,
+  kustomize,
+  OVERLAYS,
+  parseObjects,
+  ROOT,
+  renderChanged,
+  renderOverlays,
+} from "./render.ts";
 import { inspectObject, type KubeObject, validateObject } from "./schema.ts";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are plain JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are plain JSON.
 type Any = any;
 
 const rendered = kubectlMissing ? new Map<string, KubeObject[]>() : renderOverlays();
@@ -107,39 +117,44 @@ describe.skipIf(kubectlMissing)("every overlay", () => {
   });
 });
 
-describe.skipIf(kubectlMissing)("a fresh clone (only what git checks out: no secrets.env, no file made by hand)", () => {
-  const dir = kubectlMissing ? "" : checkout();
-  const minikube = kubectlMissing ? undefined : kustomize(dir, "minikube");
-  const production = kubectlMissing ? undefined : kustomize(dir, "production");
-  if (dir) rmSync(dir, { recursive: true, force: true });
+describe.skipIf(kubectlMissing)(
+  "a fresh clone (only what git checks out: no secrets.env, no file made by hand)",
+  () => {
+    const dir = kubectlMissing ? "" : checkout();
+    const minikube = kubectlMissing ? undefined : kustomize(dir, "minikube");
+    const production = kubectlMissing ? undefined : kustomize(dir, "production");
+    if (dir) rmSync(dir, { recursive: true, force: true });
 
-  it("renders the minikube overlay, whole and valid", async () => {
-    expect(minikube!.stderr).toBe("");
-    expect(minikube!.status).toBe(0);
-    const objects = parseObjects(minikube!.stdout, "minikube");
-    expect(objects.map(id).sort()).toEqual((rendered.get("minikube") ?? []).map(id).sort());
-    for (const object of objects) expect(await validateObject(object), id(object)).toEqual([]);
-  });
+    it("renders the minikube overlay, whole and valid", async () => {
+      expect(minikube!.stderr).toBe("");
+      expect(minikube!.status).toBe(0);
+      const objects = parseObjects(minikube!.stdout, "minikube");
+      expect(objects.map(id).sort()).toEqual((rendered.get("minikube") ?? []).map(id).sort());
+      for (const object of objects) expect(await validateObject(object), id(object)).toEqual([]);
+    });
 
-  it("gives minikube credentials that say they are for development only", () => {
-    const secrets = parseObjects(minikube!.stdout, "minikube").filter((o) => o.kind === "Secret") as (KubeObject & { data: Record<string, string> })[];
-    expect(secrets.map((secret) => secret.metadata.name)).toEqual(expect.arrayContaining(["grafana-admin"]));
-    for (const secret of secrets) {
-      for (const [key, value] of Object.entries(secret.data)) {
-        const plain = Buffer.from(value, "base64").toString();
-        if (key !== "admin-user") expect(plain, `${secret.metadata.name} ${key}`).toMatch(/^dev-only-/);
+    it("gives minikube credentials that say they are for development only", () => {
+      const secrets = parseObjects(minikube!.stdout, "minikube").filter((o) => o.kind === "Secret") as (KubeObject & {
+        data: Record<string, string>;
+      })[];
+      expect(secrets.map((secret) => secret.metadata.name)).toEqual(expect.arrayContaining(["grafana-admin"]));
+      for (const secret of secrets) {
+        for (const [key, value] of Object.entries(secret.data)) {
+          const plain = Buffer.from(value, "base64").toString();
+          if (key !== "admin-user") expect(plain, `${secret.metadata.name} ${key}`).toMatch(/^dev-only-/);
+        }
       }
-    }
-  });
+    });
 
-  it("stops the production overlay with a message naming the secrets file to write, which has an example", () => {
-    expect(production!.status).not.toBe(0);
-    expect(production!.stdout).toBe("");
-    const missing = /env source files: \[([\w.-]+)\]: .*no such file or directory/.exec(production!.stderr);
-    expect(missing, production!.stderr).not.toBeNull();
-    expect(existsSync(join(ROOT, "k8s/overlays/production", `${missing![1]}.example`))).toBe(true);
-  });
-});
+    it("stops the production overlay with a message naming the secrets file to write, which has an example", () => {
+      expect(production!.status).not.toBe(0);
+      expect(production!.stdout).toBe("");
+      const missing = /env source files: \[([\w.-]+)\]: .*no such file or directory/.exec(production!.stderr);
+      expect(missing, production!.stderr).not.toBeNull();
+      expect(existsSync(join(ROOT, "k8s/overlays/production", `${missing![1]}.example`))).toBe(true);
+    });
+  },
+);
 
 /** The overlay's kustomization with its `components:` list put in another order. */
 function reorder(overlay: string, order: (components: string[]) => string[]) {
@@ -170,21 +185,30 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the components of the %s overlay
   it("render the same objects with monitoring first (its /grafana route is no patch on tls-ingress)", () => {
     const first = renderChanged(
       overlay,
-      reorder(overlay, (components) => [...components.filter((c) => c.endsWith("/monitoring")), ...components.filter((c) => !c.endsWith("/monitoring"))]),
+      reorder(overlay, (components) => [
+        ...components.filter((c) => c.endsWith("/monitoring")),
+        ...components.filter((c) => !c.endsWith("/monitoring")),
+      ]),
     );
     expect(first.stderr).toBe("");
     const objects = parseObjects(first.stdout, overlay);
     expect(byId(objects)).toEqual(byId(rendered.get(overlay) ?? []));
-    const paths = objects.filter((o) => o.kind === "Ingress").flatMap((o: Any) => o.spec.rules[0].http.paths.map((p: Any) => p.path));
+    const paths = objects
+      .filter((o) => o.kind === "Ingress")
+      .flatMap((o: Any) => o.spec.rules[0].http.paths.map((p: Any) => p.path));
     expect(paths).toContain("/grafana");
   });
 
   it("refuse, loudly, tls-letsencrypt before tls-ingress (where the overlay uses it)", () => {
-    const components = parseYaml(readFileSync(join(ROOT, "k8s/overlays", overlay, "kustomization.yaml"), "utf8")).components as string[];
+    const components = parseYaml(readFileSync(join(ROOT, "k8s/overlays", overlay, "kustomization.yaml"), "utf8"))
+      .components as string[];
     if (!components.some((c) => c.endsWith("/tls-letsencrypt"))) return;
     const early = renderChanged(
       overlay,
-      reorder(overlay, (list) => [...list.filter((c) => c.endsWith("/tls-letsencrypt")), ...list.filter((c) => !c.endsWith("/tls-letsencrypt"))]),
+      reorder(overlay, (list) => [
+        ...list.filter((c) => c.endsWith("/tls-letsencrypt")),
+        ...list.filter((c) => !c.endsWith("/tls-letsencrypt")),
+      ]),
     );
     expect(early.status).not.toBe(0);
     expect(early.stderr).toMatch(/no resource matches strategic merge patch .*Certificate.*vote-tls/);

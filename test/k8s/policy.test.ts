@@ -4,17 +4,24 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@redis/client";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { id, kubectlMissing, OVERLAYS, README, readmeSection, renderOverlays, ROOT, shellCommands } from "./render.ts";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { id, kubectlMissing, OVERLAYS, README, ROOT, readmeSection, renderOverlays, shellCommands } from "./render.ts";
 import { type KubeObject, validateObject } from "./schema.ts";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are plain JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are plain JSON.
 type Any = any;
 
 const rendered = kubectlMissing ? new Map<string, KubeObject[]>() : renderOverlays();
 
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterIssuer", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterIssuer",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "PersistentVolume",
+  "StorageClass",
+]);
 const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 /** Pods that something other than these manifests creates, selected by policies on purpose. */
 const EXTERNAL_PODS = [{ "acme.cert-manager.io/http01-solver": "true" }];
@@ -31,7 +38,14 @@ function podTemplates(objects: KubeObject[]): PodTemplate[] {
     const spec = object.spec as Any;
     const template = object.kind === "CronJob" ? spec?.jobTemplate?.spec?.template : spec?.template;
     if (!template?.spec?.containers) return [];
-    return [{ owner: object, namespace: object.metadata.namespace ?? "", labels: template.metadata?.labels ?? {}, spec: template.spec }];
+    return [
+      {
+        owner: object,
+        namespace: object.metadata.namespace ?? "",
+        labels: template.metadata?.labels ?? {},
+        spec: template.spec,
+      },
+    ];
   });
 }
 
@@ -80,7 +94,7 @@ function isAppImage(image: string): boolean {
 }
 
 /** What Pod Security's `restricted` profile (and this repo's house style) requires of one container. */
-export function restrictedProblems(podSpec: Any, container: Any, where: string): string[] {
+function restrictedProblems(podSpec: Any, container: Any, where: string): string[] {
   const sc = container.securityContext ?? {};
   const podSc = podSpec.securityContext ?? {};
   const found: string[] = [];
@@ -96,11 +110,14 @@ export function restrictedProblems(podSpec: Any, container: Any, where: string):
 
 /** Kubernetes' `$(VAR)` expansion of a container argument, from the container's literal env values. */
 function expand(value: string, container: Any): string {
-  return value.replace(/\$\((\w+)\)/g, (whole, name) => container.env?.find((v: Any) => v.name === name)?.value ?? whole);
+  return value.replace(
+    /\$\((\w+)\)/g,
+    (whole, name) => container.env?.find((v: Any) => v.name === name)?.value ?? whole,
+  );
 }
 
 /** Bytes in a Redis memory setting (`160mb`, `1gb`, `100m`, bytes). */
-export function redisBytes(value: string): number {
+function redisBytes(value: string): number {
   const match = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(value.trim());
   if (!match) throw new Error(`not a Redis memory size: ${value}`);
   const units: Record<string, number> = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
@@ -108,15 +125,30 @@ export function redisBytes(value: string): number {
 }
 
 /** Bytes in a Kubernetes memory quantity (`256Mi`, `1Gi`, `512M`). */
-export function quantityBytes(value: string): number {
+function quantityBytes(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(value));
   if (!match) throw new Error(`not a memory quantity: ${value}`);
-  const units: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const units: Record<string, number> = {
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
   return Number(match[1]) * (match[2] ? units[match[2]]! : 1);
 }
 
 /** The redis container of the redis StatefulSet, with its effective maxmemory and memory limit. */
-export function redisOf(objects: KubeObject[]): { container: Any; args: string[]; maxmemory: number; limit: number; request: number } {
+function redisOf(objects: KubeObject[]): {
+  container: Any;
+  args: string[];
+  maxmemory: number;
+  limit: number;
+  request: number;
+} {
   const set = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === "redis") as Any;
   const container = set.spec.template.spec.containers.find((c: Any) => c.name === "redis");
   const args = (container.args as string[]).map((arg) => expand(arg, container));
@@ -153,7 +185,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
   it("gives every container CPU and memory requests and limits", () => {
     const missing = pods().flatMap((pod) =>
       containersOf(pod)
-        .filter(({ container: c }) => !["requests", "limits"].every((k) => c.resources?.[k]?.cpu && c.resources?.[k]?.memory))
+        .filter(
+          ({ container: c }) => !["requests", "limits"].every((k) => c.resources?.[k]?.cpu && c.resources?.[k]?.memory),
+        )
         .map(({ container: c }) => `${id(pod.owner)} ${c.name}`),
     );
     expect(missing).toEqual([]);
@@ -170,7 +204,8 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     const problems = pods().flatMap((pod) => {
       const account = pod.spec.serviceAccountName;
       const found: string[] = [];
-      if (!account || !find("ServiceAccount", pod.namespace, account)) found.push(`${id(pod.owner)}: ServiceAccount ${account}`);
+      if (!account || !find("ServiceAccount", pod.namespace, account))
+        found.push(`${id(pod.owner)}: ServiceAccount ${account}`);
       if (pod.spec.automountServiceAccountToken !== false) found.push(`${id(pod.owner)}: token automount`);
       return found;
     });
@@ -186,8 +221,11 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
       if (selected.length === 0) return [`${id(service)}: selects no pods`];
       return spec.ports
         .filter((port: Any) => typeof port.targetPort === "string")
-        .filter((port: Any) =>
-          !selected.every((pod) => pod.spec.containers.some((c: Any) => c.ports?.some((p: Any) => p.name === port.targetPort))),
+        .filter(
+          (port: Any) =>
+            !selected.every((pod) =>
+              pod.spec.containers.some((c: Any) => c.ports?.some((p: Any) => p.name === port.targetPort)),
+            ),
         )
         .map((port: Any) => `${id(service)}: targetPort ${port.targetPort} not on every selected pod`);
     });
@@ -200,8 +238,12 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
       const namespace = policy.metadata.namespace!;
       const external = EXTERNAL_PODS.some((labels) => matches(spec.podSelector, labels));
       const found: string[] = [];
-      if (!external && selects(pods(), namespace, spec.podSelector).length === 0) found.push(`${id(policy)}: selects no pods`);
-      const peers = [...(spec.ingress ?? []).flatMap((r: Any) => r.from ?? []), ...(spec.egress ?? []).flatMap((r: Any) => r.to ?? [])];
+      if (!external && selects(pods(), namespace, spec.podSelector).length === 0)
+        found.push(`${id(policy)}: selects no pods`);
+      const peers = [
+        ...(spec.ingress ?? []).flatMap((r: Any) => r.from ?? []),
+        ...(spec.egress ?? []).flatMap((r: Any) => r.to ?? []),
+      ];
       for (const peer of peers) {
         if (peer.podSelector && !peer.namespaceSelector && selects(pods(), namespace, peer.podSelector).length === 0) {
           found.push(`${id(policy)}: peer ${JSON.stringify(peer.podSelector)} selects no pods`);
@@ -215,8 +257,12 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
   it("denies by default and lets every pod resolve names (DNS on UDP and TCP 53)", () => {
     const policies = ofKind("NetworkPolicy").map((p) => ({ ...p, spec: p.spec as Any }));
     const denyAll = policies.find(
-      (p) => Object.keys(p.spec.podSelector ?? {}).length === 0 && p.spec.policyTypes?.includes("Ingress") &&
-        p.spec.policyTypes?.includes("Egress") && !p.spec.ingress && !p.spec.egress,
+      (p) =>
+        Object.keys(p.spec.podSelector ?? {}).length === 0 &&
+        p.spec.policyTypes?.includes("Ingress") &&
+        p.spec.policyTypes?.includes("Egress") &&
+        !p.spec.ingress &&
+        !p.spec.egress,
     );
     expect(denyAll, "a default-deny NetworkPolicy").toBeDefined();
     const allowsDns = (pod: PodTemplate) =>
@@ -225,15 +271,22 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
           p.metadata.namespace === pod.namespace &&
           matches(p.spec.podSelector, pod.labels) &&
           (p.spec.egress ?? []).some((rule: Any) =>
-            ["UDP", "TCP"].every((protocol) => rule.ports?.some((port: Any) => port.port === 53 && port.protocol === protocol)),
+            ["UDP", "TCP"].every((protocol) =>
+              rule.ports?.some((port: Any) => port.port === 53 && port.protocol === protocol),
+            ),
           ),
       );
-    expect(pods().filter((pod) => !allowsDns(pod)).map((pod) => id(pod.owner))).toEqual([]);
+    expect(
+      pods()
+        .filter((pod) => !allowsDns(pod))
+        .map((pod) => id(pod.owner)),
+    ).toEqual([]);
   });
 
   it("lets each client reach its servers: egress from one side and ingress on the other", () => {
     const policies = ofKind("NetworkPolicy").map((p) => p.spec as Any);
-    const byComponent = (component: string) => pods().find((pod) => pod.labels["app.kubernetes.io/component"] === component)!;
+    const byComponent = (component: string) =>
+      pods().find((pod) => pod.labels["app.kubernetes.io/component"] === component)!;
     const allowed = (direction: "ingress" | "egress", from: PodTemplate, to: PodTemplate, port: number) =>
       policies.some(
         (spec) =>
@@ -242,7 +295,10 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
             (rule: Any) =>
               (rule.ports ?? []).some((p: Any) => p.port === port) &&
               (!(rule.from ?? rule.to) ||
-                (rule.from ?? rule.to).some((peer: Any) => peer.podSelector && matches(peer.podSelector, direction === "egress" ? to.labels : from.labels))),
+                (rule.from ?? rule.to).some(
+                  (peer: Any) =>
+                    peer.podSelector && matches(peer.podSelector, direction === "egress" ? to.labels : from.labels),
+                )),
           ),
       );
     const flows: [string, string, number][] = [
@@ -254,14 +310,17 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     ];
     const blocked = flows.filter(
       ([from, to, port]) =>
-        !allowed("egress", byComponent(from), byComponent(to), port) || !allowed("ingress", byComponent(from), byComponent(to), port),
+        !allowed("egress", byComponent(from), byComponent(to), port) ||
+        !allowed("ingress", byComponent(from), byComponent(to), port),
     );
     expect(blocked).toEqual([]);
   });
 
   it("defines every ConfigMap and Secret that something references", () => {
     const defined = new Set([
-      ...objects().filter((o) => o.kind === "ConfigMap" || o.kind === "Secret").map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+      ...objects()
+        .filter((o) => o.kind === "ConfigMap" || o.kind === "Secret")
+        .map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
       // cert-manager writes the Certificate's secret.
       ...ofKind("Certificate").map((c) => `Secret/${c.metadata.namespace}/${(c.spec as Any).secretName}`),
     ]);
@@ -285,7 +344,8 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
       }
     }
     for (const ingress of ofKind("Ingress")) {
-      for (const tls of (ingress.spec as Any).tls ?? []) referenced.add(`Secret/${ingress.metadata.namespace}/${tls.secretName}`);
+      for (const tls of (ingress.spec as Any).tls ?? [])
+        referenced.add(`Secret/${ingress.metadata.namespace}/${tls.secretName}`);
     }
     expect(referenced.size).toBeGreaterThan(3);
     expect([...referenced].filter((ref) => !defined.has(ref))).toEqual([]);
@@ -302,7 +362,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
           const ref = variable.valueFrom?.secretKeyRef ?? variable.valueFrom?.configMapKeyRef;
           if (!ref) return [];
           const kind = variable.valueFrom.secretKeyRef ? "Secret" : "ConfigMap";
-          return ref.key in data(kind, pod.namespace, ref.name) ? [] : [`${id(pod.owner)}: ${kind} ${ref.name} has no ${ref.key}`];
+          return ref.key in data(kind, pod.namespace, ref.name)
+            ? []
+            : [`${id(pod.owner)}: ${kind} ${ref.name} has no ${ref.key}`];
         }),
       ),
     );
@@ -326,19 +388,33 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     const versions = appContainers.map(({ pod, container }) => {
       const own = container.env?.find((v: Any) => v.name === "APP_VERSION")?.value;
       const fromConfig = (container.envFrom ?? [])
-        .map((source: Any) => source.configMapRef && (find("ConfigMap", pod.namespace, source.configMapRef.name) as Any)?.data?.APP_VERSION)
+        .map(
+          (source: Any) =>
+            source.configMapRef &&
+            (find("ConfigMap", pod.namespace, source.configMapRef.name) as Any)?.data?.APP_VERSION,
+        )
         .find(Boolean);
-      return { where: `${id(pod.owner)} ${container.name}`, tag: imageTag(container.image), version: own ?? fromConfig };
+      return {
+        where: `${id(pod.owner)} ${container.name}`,
+        tag: imageTag(container.image),
+        version: own ?? fromConfig,
+      };
     });
     expect(versions.filter(({ tag, version }) => tag !== version)).toEqual([]);
-    const stable = appContainers.filter(({ pod }) => pod.labels.version !== "canary").map(({ container }) => container.image);
+    const stable = appContainers
+      .filter(({ pod }) => pod.labels.version !== "canary")
+      .map(({ container }) => container.image);
     expect(new Set(stable).size).toBe(1);
   });
 
   it("migrates in an init container of every app pod, with the pod's own image, once PostgreSQL answers (no Job)", () => {
     // A Job's pod template is immutable: a changed ConfigMap or Secret name would make `kubectl apply` fail on it.
     expect(ofKind("Job").map(id)).toEqual([]);
-    expect(ofKind("CronJob").filter((c) => isAppImage((c.spec as Any).jobTemplate.spec.template.spec.containers[0].image)).map(id)).toEqual([]);
+    expect(
+      ofKind("CronJob")
+        .filter((c) => isAppImage((c.spec as Any).jobTemplate.spec.template.spec.containers[0].image))
+        .map(id),
+    ).toEqual([]);
     const appPods = pods().filter((pod) => pod.spec.containers.some((c: Any) => isAppImage(c.image)));
     expect(appPods.length).toBeGreaterThanOrEqual(2);
     for (const pod of appPods) {
@@ -353,12 +429,19 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
       const wait = init.findIndex((c) => (c.command ?? []).join(" ").includes("pg_isready"));
       expect(wait, `${where}: waits for PostgreSQL before migrating`).toBeGreaterThanOrEqual(0);
       expect(wait, where).toBeLessThan(migrate);
-      expect(init[migrate].volumeMounts?.map((m: Any) => m.mountPath), where).toContain("/tmp");
+      expect(
+        init[migrate].volumeMounts?.map((m: Any) => m.mountPath),
+        where,
+      ).toContain("/tmp");
     }
   });
 
   it("has HorizontalPodAutoscalers that can scale (min < max) a Deployment that leaves replicas to them", () => {
-    const hpas = ofKind("HorizontalPodAutoscaler").map((h) => ({ name: id(h), spec: h.spec as Any, ns: h.metadata.namespace! }));
+    const hpas = ofKind("HorizontalPodAutoscaler").map((h) => ({
+      name: id(h),
+      spec: h.spec as Any,
+      ns: h.metadata.namespace!,
+    }));
     expect(hpas.map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(["vote-consumer", "vote-web"]);
     for (const { name, spec, ns } of hpas) {
       expect(spec.minReplicas, name).toBeLessThan(spec.maxReplicas);
@@ -374,7 +457,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     for (const deployment of ofKind("Deployment")) {
       const spec = deployment.spec as Any;
       expect(spec.strategy?.rollingUpdate?.maxUnavailable, id(deployment)).toBe(0);
-      expect(spec.template.spec.topologySpreadConstraints?.[0]?.topologyKey, id(deployment)).toBe("kubernetes.io/hostname");
+      expect(spec.template.spec.topologySpreadConstraints?.[0]?.topologyKey, id(deployment)).toBe(
+        "kubernetes.io/hostname",
+      );
     }
     const budgets = ofKind("PodDisruptionBudget");
     for (const name of ["vote-web", "vote-consumer"]) {
@@ -384,7 +469,8 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
         `${name} has a PodDisruptionBudget`,
       ).toBe(true);
     }
-    for (const budget of budgets) expect(selects(pods(), budget.metadata.namespace!, (budget.spec as Any).selector).length).toBeGreaterThan(0);
+    for (const budget of budgets)
+      expect(selects(pods(), budget.metadata.namespace!, (budget.spec as Any).selector).length).toBeGreaterThan(0);
   });
 
   it("lets an unready pod be evicted, so no disruption budget can block a node drain", () => {
@@ -404,11 +490,15 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     }
     const redis = redisOf(objects());
     expect(redis.args.join(" ")).toMatch(/--appendonly yes/);
-    const postgres = (find("StatefulSet", "vote", "db") as Any).spec.template.spec.containers.find((c: Any) => c.name === "postgres");
+    const postgres = (find("StatefulSet", "vote", "db") as Any).spec.template.spec.containers.find(
+      (c: Any) => c.name === "postgres",
+    );
     const pgdata = postgres.env.find((v: Any) => v.name === "PGDATA").value as string;
     const mount = postgres.volumeMounts.find((m: Any) => m.name === "data").mountPath as string;
     expect(pgdata.startsWith(`${mount}/`)).toBe(true);
-    const kinds = objects().filter((o) => o.kind === "Deployment").map((o) => o.metadata.name);
+    const kinds = objects()
+      .filter((o) => o.kind === "Deployment")
+      .map((o) => o.metadata.name);
     expect(kinds).not.toContain("db");
     expect(kinds).not.toContain("redis");
   });
@@ -433,7 +523,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     const web = find("Deployment", "vote", "vote-web") as Any;
     const webLabels = web.spec.template.metadata.labels;
     const bypass = ofKind("Service").filter(
-      (s) => ["NodePort", "LoadBalancer"].includes((s.spec as Any).type) && matches({ matchLabels: (s.spec as Any).selector }, webLabels),
+      (s) =>
+        ["NodePort", "LoadBalancer"].includes((s.spec as Any).type) &&
+        matches({ matchLabels: (s.spec as Any).selector }, webLabels),
     );
     // Rules that admit traffic to the web port: open ones (no `from`) let any pod in the cluster forge the header.
     const openRules = ofKind("NetworkPolicy")
@@ -444,10 +536,16 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     if (Number(hops) > 0) {
       expect(ofKind("Ingress").length, "a proxy to trust").toBeGreaterThan(0);
       expect(bypass.map(id), "no Service reaches the web pods around the ingress").toEqual([]);
-      expect(openRules.map(({ policy }) => policy), "only named namespaces reach the web port").toEqual([]);
+      expect(
+        openRules.map(({ policy }) => policy),
+        "only named namespaces reach the web port",
+      ).toEqual([]);
     } else {
       // Hops stay 0 only where the ingress can be bypassed: otherwise every client would share the controller's address.
-      expect(ofKind("Ingress").length === 0 || bypass.length > 0 || openRules.length > 0, "an ingress-only overlay trusts its proxy").toBe(true);
+      expect(
+        ofKind("Ingress").length === 0 || bypass.length > 0 || openRules.length > 0,
+        "an ingress-only overlay trusts its proxy",
+      ).toBe(true);
     }
   });
 
@@ -461,15 +559,24 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
 
   it("labels every object with app.kubernetes.io/* and every pod with its name and component", () => {
     const unlabelled = objects()
-      .filter((o) => !["app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"].every((l) => o.metadata.labels?.[l]))
+      .filter(
+        (o) =>
+          !["app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"].every(
+            (l) => o.metadata.labels?.[l],
+          ),
+      )
       .map(id);
     expect(unlabelled).toEqual([]);
-    const pods_ = pods().filter((pod) => !pod.labels["app.kubernetes.io/name"] || !pod.labels["app.kubernetes.io/component"]);
+    const pods_ = pods().filter(
+      (pod) => !pod.labels["app.kubernetes.io/name"] || !pod.labels["app.kubernetes.io/component"],
+    );
     expect(pods_.map((pod) => id(pod.owner))).toEqual([]);
   });
 
   it("puts namespaced objects in a namespace and cluster-scoped ones in none", () => {
-    const wrong = objects().filter((o) => CLUSTER_SCOPED.has(o.kind) === Boolean(o.metadata.namespace)).map(id);
+    const wrong = objects()
+      .filter((o) => CLUSTER_SCOPED.has(o.kind) === Boolean(o.metadata.namespace))
+      .map(id);
     expect(wrong).toEqual([]);
   });
 
@@ -481,7 +588,11 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     const restore = find("CronJob", "vote", "db-restore") as Any;
     expect(restore.spec.suspend).toBe(true);
     expect(restore.spec.jobTemplate.spec.template.spec.containers[0].command).toEqual(["sh", "/scripts/restore.sh"]);
-    const scripts = find("ConfigMap", "vote", backup.spec.jobTemplate.spec.template.spec.volumes.find((v: Any) => v.name === "scripts").configMap.name) as Any;
+    const scripts = find(
+      "ConfigMap",
+      "vote",
+      backup.spec.jobTemplate.spec.template.spec.volumes.find((v: Any) => v.name === "scripts").configMap.name,
+    ) as Any;
     expect(scripts.data["backup.sh"]).toBe(readFileSync(join(ROOT, "k8s/components/backup/backup.sh"), "utf8"));
     expect(scripts.data["restore.sh"]).toBe(readFileSync(join(ROOT, "k8s/components/backup/restore.sh"), "utf8"));
   });
@@ -500,7 +611,10 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
         paths[p.path] = p.backend.service.name;
         const service = find("Service", ingress.metadata.namespace, p.backend.service.name) as Any;
         expect(service, p.path).toBeDefined();
-        expect(service.spec.ports.map((port: Any) => port.name), p.path).toContain(p.backend.service.port.name);
+        expect(
+          service.spec.ports.map((port: Any) => port.name),
+          p.path,
+        ).toContain(p.backend.service.port.name);
       }
     }
     for (const path of ["/", "/vote", "/result", "/api", "/static"]) expect(paths[path], path).toBe("vote-web");
@@ -514,7 +628,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
   it("logs Grafana in with an admin Secret of its own (not the chart's default), the one the README's install names", () => {
     const secret = find("Secret", "monitoring", "grafana-admin") as Any;
     expect(secret, "Secret monitoring/grafana-admin").toBeDefined();
-    const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v as string, "base64").toString()]));
+    const data = Object.fromEntries(
+      Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v as string, "base64").toString()]),
+    );
     expect(Object.keys(data).sort()).toEqual(["admin-password", "admin-user"]);
     expect(data["admin-password"]).not.toBe("prom-operator");
     expect(data["admin-password"]!.length).toBeGreaterThanOrEqual(16);
@@ -522,7 +638,7 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(install).toContain(`grafana.admin.existingSecret=${secret.metadata.name}`);
   });
 
-  it("points Grafana's Loki data source and the log shipper at Loki inside the cluster, labelled so {app=\"vote\"} finds the app", () => {
+  it('points Grafana\'s Loki data source and the log shipper at Loki inside the cluster, labelled so {app="vote"} finds the app', () => {
     const configMap = (name: string) => find("ConfigMap", "monitoring", name) as Any;
     const datasources = parseYaml(configMap("vote-loki-datasource").data["loki-datasource.yaml"]).datasources as Any[];
     const loki = datasources.find((d) => d.type === "loki");
@@ -533,7 +649,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     const push = new URL(/url\s*=\s*"([^"]+)"/.exec(alloy)![1]!);
     expect(push.host).toBe(lokiUrl.host);
     expect(push.pathname).toBe("/loki/api/v1/push");
-    expect(alloy).toMatch(/source_labels = \["__meta_kubernetes_pod_label_app_kubernetes_io_name"\]\s*target_label\s*=\s*"app"/);
+    expect(alloy).toMatch(
+      /source_labels = \["__meta_kubernetes_pod_label_app_kubernetes_io_name"\]\s*target_label\s*=\s*"app"/,
+    );
     const app = pods().filter((pod) => pod.labels["app.kubernetes.io/component"] === "web")[0]!;
     expect(app.labels["app.kubernetes.io/name"]).toBe("vote");
     const commands = shellCommands(readme);
@@ -548,22 +666,40 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(monitors.length).toBeGreaterThanOrEqual(4);
     for (const monitor of monitors) {
       const services = ofKind("Service").filter(
-        (s) => s.metadata.namespace === monitor.metadata.namespace && matches(monitor.spec.selector, s.metadata.labels ?? {}),
+        (s) =>
+          s.metadata.namespace === monitor.metadata.namespace &&
+          matches(monitor.spec.selector, s.metadata.labels ?? {}),
       ) as Any[];
       expect(services.length, monitor.metadata.name).toBeGreaterThan(0);
       for (const endpoint of monitor.spec.endpoints) {
-        expect(services.every((s) => s.spec.ports.some((p: Any) => p.name === endpoint.port)), `${monitor.metadata.name} ${endpoint.port}`).toBe(true);
+        expect(
+          services.every((s) => s.spec.ports.some((p: Any) => p.name === endpoint.port)),
+          `${monitor.metadata.name} ${endpoint.port}`,
+        ).toBe(true);
       }
     }
     const rule = ofKind("PrometheusRule")[0] as Any;
     const alerts = rule.spec.groups.flatMap((g: Any) => g.rules.map((r: Any) => r.alert));
     expect(alerts).toEqual(
-      expect.arrayContaining(["VoteConsumerRestarting", "VoteQueueBacklogGrowing", "VoteHighErrorRate", "VoteDatabaseDown", "VoteRedisMemoryHigh"]),
+      expect.arrayContaining([
+        "VoteConsumerRestarting",
+        "VoteQueueBacklogGrowing",
+        "VoteHighErrorRate",
+        "VoteDatabaseDown",
+        "VoteRedisMemoryHigh",
+      ]),
     );
-    const dashboard = objects().find((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1") as Any;
+    const dashboard = objects().find(
+      (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+    ) as Any;
     const json = JSON.parse(Object.values(dashboard.data)[0] as string);
     const exprs = json.panels.flatMap((p: Any) => p.targets.map((t: Any) => t.expr)).join("\n");
-    for (const metric of ["http_requests_total", "http_response_time_seconds_bucket", "votes_processed_total", "vote_stream_backlog"]) {
+    for (const metric of [
+      "http_requests_total",
+      "http_response_time_seconds_bucket",
+      "votes_processed_total",
+      "vote_stream_backlog",
+    ]) {
       expect(exprs).toContain(metric);
     }
     expect(exprs).toMatch(/sum by \(version\)/);
@@ -586,24 +722,36 @@ describe.skipIf(kubectlMissing)("the canary in the minikube overlay", () => {
 
 describe.skipIf(kubectlMissing)("the README's commands against the rendered overlays", () => {
   it("stops and restarts every consumer in the restore walk-through, and names no Deployment an overlay lacks", () => {
-    const commands = shellCommands(readmeSection(readme, "Back up and restore")).filter((c) => /kubectl -n vote (scale|get) deploy/.test(c));
-    const selectors = commands.flatMap((c) => [.../-l (\S+)/.exec(c)?.slice(1) ?? []]);
-    expect(commands.some((c) => c.includes("--replicas=0")), "the walk-through stops the writers").toBe(true);
+    const commands = shellCommands(readmeSection(readme, "Back up and restore")).filter((c) =>
+      /kubectl -n vote (scale|get) deploy/.test(c),
+    );
+    const selectors = commands.flatMap((c) => [...(/-l (\S+)/.exec(c)?.slice(1) ?? [])]);
+    expect(
+      commands.some((c) => c.includes("--replicas=0")),
+      "the walk-through stops the writers",
+    ).toBe(true);
     expect(new Set(selectors).size, "one selector for stopping and noting the consumers").toBe(1);
     const [key, value] = selectors[0]!.split("=");
     for (const overlay of OVERLAYS) {
       const deployments = (rendered.get(overlay) ?? []).filter((o) => o.kind === "Deployment") as Any[];
-      const consumers = deployments.filter((d) => d.spec.template.metadata.labels["app.kubernetes.io/component"] === "consumer").map((d) => d.metadata.name);
+      const consumers = deployments
+        .filter((d) => d.spec.template.metadata.labels["app.kubernetes.io/component"] === "consumer")
+        .map((d) => d.metadata.name);
       const selected = deployments.filter((d) => d.metadata.labels?.[key!] === value).map((d) => d.metadata.name);
       expect(selected.sort(), overlay).toEqual(consumers.sort());
       for (const command of commands) {
         for (const [, name] of command.matchAll(/deploy\/([\w-]+)/g)) {
-          expect(deployments.map((d) => d.metadata.name), `${overlay}: ${command}`).toContain(name);
+          expect(
+            deployments.map((d) => d.metadata.name),
+            `${overlay}: ${command}`,
+          ).toContain(name);
         }
       }
     }
     // Restored from what was noted, not from a fixed count: minikube's canary comes back too.
-    expect(commands.at(-1)).toMatch(/while read -r name replicas; do kubectl -n vote scale deploy\/"\$name" --replicas="\$replicas"; done < consumers\.txt/);
+    expect(commands.at(-1)).toMatch(
+      /while read -r name replicas; do kubectl -n vote scale deploy\/"\$name" --replicas="\$replicas"; done < consumers\.txt/,
+    );
   });
 
   it("gives a debug pod that Pod Security's restricted profile admits, and kubectl debug its restricted profile", async () => {
@@ -651,7 +799,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -666,7 +816,9 @@ async function startRedis(args: string[]) {
   const port = await freePort();
   const password = "redis-test-password";
   const own = args.map((arg, i) => (args[i - 1] === "--dir" ? dir : args[i - 1] === "--requirepass" ? password : arg));
-  const server: ChildProcess = spawn("redis-server", [...own, "--port", String(port), "--bind", "127.0.0.1"], { stdio: "ignore" });
+  const server: ChildProcess = spawn("redis-server", [...own, "--port", String(port), "--bind", "127.0.0.1"], {
+    stdio: "ignore",
+  });
   const client = createClient({ url: `redis://127.0.0.1:${port}`, password, socket: { reconnectStrategy: false } });
   client.on("error", () => {});
   for (let attempt = 0; ; attempt++) {
@@ -710,20 +862,25 @@ end
 return 5000`;
 
 describe.skipIf(kubectlMissing || redisServerMissing)("Redis, run with the overlays' rendered arguments", () => {
-  it.each(OVERLAYS)("%s: takes them, and reports their maxmemory, noeviction and the append-only file", async (overlay) => {
-    const redis = redisOf(rendered.get(overlay) ?? []);
-    const { client, stop } = await startRedis(redis.args);
-    started.push(stop);
-    const config = await client.configGet("*");
-    expect(Number(config.maxmemory)).toBe(redis.maxmemory);
-    expect(config["maxmemory-policy"]).toBe("noeviction");
-    expect(config.appendonly).toBe("yes");
-    await stop();
-  });
+  it.each(OVERLAYS)(
+    "%s: takes them, and reports their maxmemory, noeviction and the append-only file",
+    async (overlay) => {
+      const redis = redisOf(rendered.get(overlay) ?? []);
+      const { client, stop } = await startRedis(redis.args);
+      started.push(stop);
+      const config = await client.configGet("*");
+      expect(Number(config.maxmemory)).toBe(redis.maxmemory);
+      expect(config["maxmemory-policy"]).toBe("noeviction");
+      expect(config.appendonly).toBe("yes");
+      await stop();
+    },
+  );
 
   it("when full refuses writes with OOM, still serves reads and the consumers' drain, stays under its limit, and takes writes again once drained", async () => {
     // The smallest maxmemory fills fastest; the ratio to the limit is the same everywhere (tested above).
-    const redis = OVERLAYS.map((overlay) => redisOf(rendered.get(overlay) ?? [])).sort((a, b) => a.maxmemory - b.maxmemory)[0]!;
+    const redis = OVERLAYS.map((overlay) => redisOf(rendered.get(overlay) ?? [])).sort(
+      (a, b) => a.maxmemory - b.maxmemory,
+    )[0]!;
     const { client, server, stop } = await startRedis(redis.args);
     started.push(stop);
     await client.sendCommand(["XGROUP", "CREATE", "vote:votes", "consumers", "$", "MKSTREAM"]);
@@ -742,7 +899,8 @@ describe.skipIf(kubectlMissing || redisServerMissing)("Redis, run with the overl
     expect(await client.ping()).toBe("PONG");
     expect(await client.hGet("vote:voter:default:1", "choice")).toBe("a");
     const batch = await client.xReadGroup("consumers", "c1", { key: "vote:votes", id: ">" }, { COUNT: 100 });
-    const ids = (batch?.[0]?.messages ?? []).map((entry) => entry!.id);
+    const messages = ((batch as Any)?.[0]?.messages ?? []) as { id: string }[];
+    const ids = messages.map((entry) => entry.id);
     expect(ids).toHaveLength(100);
     expect(await client.xAck("vote:votes", "consumers", ids)).toBe(100);
     expect(await client.xDel("vote:votes", ids)).toBe(100);
@@ -771,79 +929,92 @@ function annotationsAt(rule: Any, value: number): Record<string, string> {
   );
 }
 
-describe.skipIf(kubectlMissing || promtoolMissing).each(OVERLAYS)("the %s overlay's alert rules, evaluated by promtool", (overlay) => {
-  const work = () => {
-    const dir = mkdtempSync(join(tmpdir(), "k8s-rules-"));
-    const rule = (rendered.get(overlay) ?? []).find((o) => o.kind === "PrometheusRule") as Any;
-    writeFileSync(join(dir, "rules.yaml"), stringifyYaml({ groups: rule.spec.groups }));
-    const rules = rule.spec.groups.flatMap((g: Any) => g.rules) as Any[];
-    return { dir, byName: (name: string) => rules.find((r) => r.alert === name) };
-  };
-
-  it("are valid Prometheus rules", () => {
-    const { dir } = work();
-    const check = spawnSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
-    rmSync(dir, { recursive: true, force: true });
-    expect(check.stdout + check.stderr).toMatch(/SUCCESS/);
-    expect(check.status).toBe(0);
-  });
-
-  it("warn at 80% of maxmemory, page at 95%, and never divide by a Redis without maxmemory", () => {
-    const { dir, byName } = work();
-    const max = redisOf(rendered.get(overlay) ?? []).maxmemory;
-    const series = (used: number, maxmemory: number) => [
-      { series: 'redis_memory_used_bytes{namespace="vote", pod="redis-0"}', values: `${used}+0x40` },
-      { series: 'redis_memory_max_bytes{namespace="vote", pod="redis-0"}', values: `${maxmemory}+0x40` },
-    ];
-    const none = (alertname: string, at: string) => ({ eval_time: at, alertname, exp_alerts: [] });
-    const fires = (alertname: string, at: string, labels: Record<string, string>, value: number) => ({
-      eval_time: at,
-      alertname,
-      exp_alerts: [{ exp_labels: { severity: byName(alertname).labels.severity, ...labels }, exp_annotations: annotationsAt(byName(alertname), value) }],
-    });
-    const tests = {
-      rule_files: ["rules.yaml"],
-      evaluation_interval: "1m",
-      tests: [
-        {
-          interval: "1m",
-          input_series: series(0.9 * max, max),
-          alert_rule_test: [
-            none("VoteRedisMemoryHigh", "5m"),
-            fires("VoteRedisMemoryHigh", "15m", { pod: "redis-0" }, 0.9),
-            none("VoteRedisFull", "15m"),
-            none("VoteRedisMaxmemoryUnset", "15m"),
-          ],
-        },
-        {
-          interval: "1m",
-          input_series: series(0.99 * max, max),
-          alert_rule_test: [fires("VoteRedisFull", "5m", { pod: "redis-0" }, 0.99), fires("VoteRedisMemoryHigh", "15m", { pod: "redis-0" }, 0.99)],
-        },
-        {
-          interval: "1m",
-          input_series: series(0.5 * max, max),
-          alert_rule_test: ["VoteRedisMemoryHigh", "VoteRedisFull", "VoteRedisMaxmemoryUnset"].map((name) => none(name, "30m")),
-        },
-        {
-          // No maxmemory: the ratio would be +Inf and fire the memory alerts for nothing.
-          interval: "1m",
-          input_series: series(500 * 1024 ** 2, 0),
-          alert_rule_test: [
-            none("VoteRedisMemoryHigh", "20m"),
-            none("VoteRedisFull", "20m"),
-            fires("VoteRedisMaxmemoryUnset", "10m", {}, 0),
-          ],
-        },
-      ],
+describe.skipIf(kubectlMissing || promtoolMissing).each(OVERLAYS)(
+  "the %s overlay's alert rules, evaluated by promtool",
+  (overlay) => {
+    const work = () => {
+      const dir = mkdtempSync(join(tmpdir(), "k8s-rules-"));
+      const rule = (rendered.get(overlay) ?? []).find((o) => o.kind === "PrometheusRule") as Any;
+      writeFileSync(join(dir, "rules.yaml"), stringifyYaml({ groups: rule.spec.groups }));
+      const rules = rule.spec.groups.flatMap((g: Any) => g.rules) as Any[];
+      return { dir, byName: (name: string) => rules.find((r) => r.alert === name) };
     };
-    writeFileSync(join(dir, "tests.yaml"), stringifyYaml(tests));
-    const run = spawnSync("promtool", ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8" });
-    rmSync(dir, { recursive: true, force: true });
-    expect(run.stdout + run.stderr).toMatch(/SUCCESS/);
-    expect(run.status).toBe(0);
-  });
-});
+
+    it("are valid Prometheus rules", () => {
+      const { dir } = work();
+      const check = spawnSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
+      rmSync(dir, { recursive: true, force: true });
+      expect(check.stdout + check.stderr).toMatch(/SUCCESS/);
+      expect(check.status).toBe(0);
+    });
+
+    it("warn at 80% of maxmemory, page at 95%, and never divide by a Redis without maxmemory", () => {
+      const { dir, byName } = work();
+      const max = redisOf(rendered.get(overlay) ?? []).maxmemory;
+      const series = (used: number, maxmemory: number) => [
+        { series: 'redis_memory_used_bytes{namespace="vote", pod="redis-0"}', values: `${used}+0x40` },
+        { series: 'redis_memory_max_bytes{namespace="vote", pod="redis-0"}', values: `${maxmemory}+0x40` },
+      ];
+      const none = (alertname: string, at: string) => ({ eval_time: at, alertname, exp_alerts: [] });
+      const fires = (alertname: string, at: string, labels: Record<string, string>, value: number) => ({
+        eval_time: at,
+        alertname,
+        exp_alerts: [
+          {
+            exp_labels: { severity: byName(alertname).labels.severity, ...labels },
+            exp_annotations: annotationsAt(byName(alertname), value),
+          },
+        ],
+      });
+      const tests = {
+        rule_files: ["rules.yaml"],
+        evaluation_interval: "1m",
+        tests: [
+          {
+            interval: "1m",
+            input_series: series(0.9 * max, max),
+            alert_rule_test: [
+              none("VoteRedisMemoryHigh", "5m"),
+              fires("VoteRedisMemoryHigh", "15m", { pod: "redis-0" }, 0.9),
+              none("VoteRedisFull", "15m"),
+              none("VoteRedisMaxmemoryUnset", "15m"),
+            ],
+          },
+          {
+            interval: "1m",
+            input_series: series(0.99 * max, max),
+            alert_rule_test: [
+              fires("VoteRedisFull", "5m", { pod: "redis-0" }, 0.99),
+              fires("VoteRedisMemoryHigh", "15m", { pod: "redis-0" }, 0.99),
+            ],
+          },
+          {
+            interval: "1m",
+            input_series: series(0.5 * max, max),
+            alert_rule_test: ["VoteRedisMemoryHigh", "VoteRedisFull", "VoteRedisMaxmemoryUnset"].map((name) =>
+              none(name, "30m"),
+            ),
+          },
+          {
+            // No maxmemory: the ratio would be +Inf and fire the memory alerts for nothing.
+            interval: "1m",
+            input_series: series(500 * 1024 ** 2, 0),
+            alert_rule_test: [
+              none("VoteRedisMemoryHigh", "20m"),
+              none("VoteRedisFull", "20m"),
+              fires("VoteRedisMaxmemoryUnset", "10m", {}, 0),
+            ],
+          },
+        ],
+      };
+      writeFileSync(join(dir, "tests.yaml"), stringifyYaml(tests));
+      const run = spawnSync("promtool", ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8" });
+      rmSync(dir, { recursive: true, force: true });
+      expect(run.stdout + run.stderr).toMatch(/SUCCESS/);
+      expect(run.status).toBe(0);
+    });
+  },
+);
 
 /** The env files each overlay's secretGenerator reads. */
 function secretFiles(overlay: string): string[] {
@@ -890,7 +1061,9 @@ describe("secrets", () => {
   });
 
   it("never appear in a committed manifest", () => {
-    const files = execFileSync("git", ["ls-files", "k8s"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter((f) => /\.ya?ml$/.test(f));
+    const files = execFileSync("git", ["ls-files", "k8s"], { cwd: ROOT, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => /\.ya?ml$/.test(f));
     for (const file of files) {
       const text = readFileSync(join(ROOT, file), "utf8");
       expect(text, file).not.toMatch(/^kind: Secret$/m);
