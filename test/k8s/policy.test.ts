@@ -420,7 +420,9 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay", (overlay) => {
     for (const pod of appPods) {
       const where = id(pod.owner);
       const init: Any[] = pod.spec.initContainers ?? [];
-      const migrate = init.findIndex((c) => /^node (.+ )?dist\/node\/migrate\.js$/.test([...(c.command ?? []), ...(c.args ?? [])].join(" ")));
+      const migrate = init.findIndex((c) =>
+        /^node (.+ )?dist\/node\/migrate\.js$/.test([...(c.command ?? []), ...(c.args ?? [])].join(" ")),
+      );
       expect(migrate, `${where}: a migrate init container`).toBeGreaterThanOrEqual(0);
       expect(init[migrate].image, where).toBe(pod.spec.containers[0].image);
       expect(init[migrate].env.find((v: Any) => v.name === "DATABASE_URL")?.value, where).toBe(
