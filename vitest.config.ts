@@ -7,7 +7,9 @@ import { defineConfig } from "vitest/config";
  * is not a failure. Everything else still fails the run.
  */
 function isCancelledStreamNoise(error: unknown): boolean {
-  return error instanceof Error ? error.message === "Stream was cancelled." : String(error).includes("Stream was cancelled.");
+  return error instanceof Error
+    ? error.message === "Stream was cancelled."
+    : String(error).includes("Stream was cancelled.");
 }
 
 export default defineConfig({
@@ -37,7 +39,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          globalSetup: ["test/workers/global-setup.ts"],
+          globalSetup: ["test/helpers/workers-global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -45,13 +47,25 @@ export default defineConfig({
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.{ts,tsx}"] } },
       {
         extends: true,
-        test: { name: "integration", include: ["test/integration/**/*.test.{ts,tsx}"], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.{ts,tsx}"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         extends: true,
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 60_000 },
       },
-      { extends: true, test: { name: "k8s", include: ["test/k8s/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        extends: true,
+        test: { name: "k8s", include: ["test/k8s/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: "container", include: ["test/container/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 1_200_000 },
+      },
       {
         extends: true,
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },

@@ -4,14 +4,14 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import autocannon from "autocannon";
 import postgres from "postgres";
-import { createRedisClient } from "../src/adapters/redis.ts";
-import { streamNames } from "../src/adapters/redis-stream.ts";
-import { migrate } from "../src/node/migrate.ts";
+import { migrate } from "../src/node/migrations.ts";
+import { createRedisClient } from "../src/node/redis-client.ts";
+import { streamNames } from "../src/redis/keys.ts";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -69,11 +69,23 @@ async function stop(child: ChildProcess, group = false): Promise<void> {
 
 /** `wrangler deploy --dry-run` for one config: the sizes wrangler reports for the upload. */
 function bundleSize(config: string): { raw: string; gzip: number } {
-  const output = execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "-c", config, "--outdir", mkdtempSync(join(tmpdir(), "bundle-"))], {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const output = execFileSync(
+    process.execPath,
+    [
+      "node_modules/wrangler/bin/wrangler.js",
+      "deploy",
+      "--dry-run",
+      "-c",
+      config,
+      "--outdir",
+      mkdtempSync(join(tmpdir(), "bundle-")),
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const match = /Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+) KiB/.exec(output);
   if (!match) throw new Error(`no size in wrangler's output:\n${output}`);
   return { raw: match[1]!, gzip: Number(match[2]) };
@@ -91,7 +103,8 @@ function peakRssMiB(pid: number): number {
   return kib / 1024;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
   const name = `bench_${Date.now().toString(36)}`;
@@ -108,7 +121,9 @@ async function main() {
   const children: ChildProcess[] = [];
 
   try {
-    console.log(`Node ${process.version}, ${SECONDS} s per load run, ${CONNECTIONS} connections, autocannon on the same machine.\n`);
+    console.log(
+      `Node ${process.version}, ${SECONDS} s per load run, ${CONNECTIONS} connections, autocannon on the same machine.\n`,
+    );
 
     // 1. Vote ingest next to a bare Hono route, same run, same process model.
     const helloPort = await freePort();
@@ -134,9 +149,19 @@ async function main() {
     const voteErrors = voteResult.errors + voteResult.non2xx + voteResult.timeouts;
     report("hello (bare Hono) req/s", fmt(helloResult.requests.average), "baseline", null);
     report("hello p99 latency", `${helloResult.latency.p99} ms`, "", null);
-    report("POST /vote req/s", `${fmt(voteResult.requests.average)} (${fmt(share * 100)}% of hello)`, ">= 40% of hello", share >= 0.4);
+    report(
+      "POST /vote req/s",
+      `${fmt(voteResult.requests.average)} (${fmt(share * 100)}% of hello)`,
+      ">= 40% of hello",
+      share >= 0.4,
+    );
     report("POST /vote p99 latency", `${voteResult.latency.p99} ms`, "< 30 ms", voteResult.latency.p99 < 30);
-    report("POST /vote errors", `${voteErrors} (of ${fmt(voteResult.requests.total)}; ${fmt(ingested)} queued)`, "0", voteErrors === 0);
+    report(
+      "POST /vote errors",
+      `${voteErrors} (of ${fmt(voteResult.requests.total)}; ${fmt(ingested)} queued)`,
+      "0",
+      voteErrors === 0,
+    );
 
     // 1b. The same vote under `wrangler dev` (web Worker, Upstash bridge, queue, consumer Worker).
     const devPort = await freePort();
@@ -145,10 +170,27 @@ async function main() {
     hyperdrive.password = "postgres";
     const dev = spawn(
       process.execPath,
-      ["tools/dev.ts", "--var", `REDIS_PREFIX:${prefix}workers:`, "--var", "VOTE_RATE_LIMIT:0", "--var", "LOG_LEVEL:warn", "--persist-to", state, "--inspector-port", String(await freePort())],
+      [
+        "tools/dev.ts",
+        "--var",
+        `REDIS_PREFIX:${prefix}workers:`,
+        "--var",
+        "VOTE_RATE_LIMIT:0",
+        "--var",
+        "LOG_LEVEL:warn",
+        "--persist-to",
+        state,
+        "--inspector-port",
+        String(await freePort()),
+      ],
       {
         cwd: ROOT,
-        env: { ...process.env, PORT: String(devPort), UPSTASH_BRIDGE_PORT: String(await freePort()), CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: hyperdrive.toString() },
+        env: {
+          ...process.env,
+          PORT: String(devPort),
+          UPSTASH_BRIDGE_PORT: String(await freePort()),
+          CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: hyperdrive.toString(),
+        },
         stdio: ["ignore", "ignore", "ignore"],
         detached: true,
       },
@@ -167,9 +209,17 @@ async function main() {
       "(local simulator; for comparison)",
       null,
     );
-    for (const [name, config] of [["web Worker", "wrangler.toml"], ["consumer Worker", "workers/consumer/wrangler.toml"]] as const) {
+    for (const [name, config] of [
+      ["web Worker", "wrangler.toml"],
+      ["consumer Worker", "workers/consumer/wrangler.toml"],
+    ] as const) {
       const size = bundleSize(config);
-      report(`${name} bundle (wrangler deploy --dry-run)`, `${size.raw}, ${fmt(size.gzip, 2)} KiB gzip`, "< 150 KiB gzip", size.gzip < 150);
+      report(
+        `${name} bundle (wrangler deploy --dry-run)`,
+        `${size.raw}, ${fmt(size.gzip, 2)} KiB gzip`,
+        "< 150 KiB gzip",
+        size.gzip < 150,
+      );
     }
 
     // 2. Consumer: drain a pre-filled stream into PostgreSQL.
@@ -192,14 +242,18 @@ async function main() {
     children.push(consumer);
     let startedAt = 0;
     let startLength = PREFILL;
-    await waitUntil(async () => {
-      const length = await redis.xLen(names.stream);
-      if (startedAt === 0 && length < PREFILL) {
-        startedAt = performance.now();
-        startLength = length;
-      }
-      return length === 0;
-    }, 300_000, 5);
+    await waitUntil(
+      async () => {
+        const length = await redis.xLen(names.stream);
+        if (startedAt === 0 && length < PREFILL) {
+          startedAt = performance.now();
+          startLength = length;
+        }
+        return length === 0;
+      },
+      300_000,
+      5,
+    );
     const drainSeconds = (performance.now() - startedAt) / 1000;
     const perSecond = startLength / drainSeconds;
     const [check] = await sql<{ tallied: string; rows: string }[]>`
@@ -210,7 +264,12 @@ async function main() {
       ">= 30,000",
       perSecond >= 30_000,
     );
-    report("  after the drain", `SUM(tallies) = ${check?.tallied}, COUNT(votes) = ${check?.rows}`, "equal", check?.tallied === check?.rows);
+    report(
+      "  after the drain",
+      `SUM(tallies) = ${check?.tallied}, COUNT(votes) = ${check?.rows}`,
+      "equal",
+      check?.tallied === check?.rows,
+    );
     await stop(consumer);
 
     // 3. Results: the same read with 1,000 and with 1,000,000 votes stored.

@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { redactUrl } from "../src/config.ts";
-import { migrate } from "../src/node/migrate.ts";
+import { redactUrl } from "../src/core/config.ts";
+import { migrate } from "../src/node/migrations.ts";
 import { startUpstashBridge } from "./upstash-bridge.ts";
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -53,7 +53,9 @@ try {
     host: bridgeUrl.hostname,
   });
 } catch (error) {
-  stop(`dev: cannot start the Upstash bridge for Redis at ${redactUrl(redisUrl)} (${(error as Error).message}). Start Redis, or set REDIS_URL.`);
+  stop(
+    `dev: cannot start the Upstash bridge for Redis at ${redactUrl(redisUrl)} (${(error as Error).message}). Start Redis, or set REDIS_URL.`,
+  );
 }
 console.log(`dev: Upstash bridge ${bridge.url} -> ${redactUrl(redisUrl)}; PostgreSQL ${redactUrl(databaseUrl)}`);
 
@@ -76,7 +78,11 @@ const wrangler = spawn(
     `UPSTASH_REDIS_REST_URL:${bridge.url}`,
     ...process.argv.slice(2),
   ],
-  { cwd: root(""), stdio: "inherit", env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl } },
+  {
+    cwd: root(""),
+    stdio: "inherit",
+    env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl },
+  },
 );
 console.log(`dev: http://localhost:${port}/vote and http://localhost:${port}/result (Ctrl-C stops everything)`);
 

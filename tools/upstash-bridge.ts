@@ -41,13 +41,44 @@ const MAX_BODY = 1024 * 1024;
 
 /** Commands that would change the state of the shared connection: Upstash's REST API refuses them too. */
 const REFUSED = new Set([
-  "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "SYNC", "PSYNC",
-  "SELECT", "SWAPDB", "QUIT", "RESET", "HELLO", "AUTH", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
-  "CLIENT REPLY", "CLIENT TRACKING", "CLIENT CACHING",
+  "SUBSCRIBE",
+  "PSUBSCRIBE",
+  "SSUBSCRIBE",
+  "UNSUBSCRIBE",
+  "PUNSUBSCRIBE",
+  "SUNSUBSCRIBE",
+  "MONITOR",
+  "SYNC",
+  "PSYNC",
+  "SELECT",
+  "SWAPDB",
+  "QUIT",
+  "RESET",
+  "HELLO",
+  "AUTH",
+  "MULTI",
+  "EXEC",
+  "DISCARD",
+  "WATCH",
+  "UNWATCH",
+  "CLIENT REPLY",
+  "CLIENT TRACKING",
+  "CLIENT CACHING",
 ]);
 
 /** Commands that can block: they get a connection of their own so they stall no one else. */
-const BLOCKING = new Set(["BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"]);
+const BLOCKING = new Set([
+  "BLPOP",
+  "BRPOP",
+  "BLMOVE",
+  "BRPOPLPUSH",
+  "BLMPOP",
+  "BZPOPMIN",
+  "BZPOPMAX",
+  "BZMPOP",
+  "WAIT",
+  "WAITAOF",
+]);
 
 type Command = string[];
 
@@ -161,7 +192,8 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
         const result = await single(toCommand(parsed));
         return [200, { result: encode(result, base64, true) }];
       }
-      if (!Array.isArray(parsed) || parsed.length === 0) throw new CommandError("ERR the body must be a non-empty array of commands");
+      if (!Array.isArray(parsed) || parsed.length === 0)
+        throw new CommandError("ERR the body must be a non-empty array of commands");
       const commands = parsed.map(toCommand);
       const entries = path === "/pipeline" ? await pipeline(commands) : await multiExec(commands);
       return [200, entries.map((entry) => ("error" in entry ? entry : { result: encode(entry.result, base64, true) }))];
@@ -172,7 +204,10 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     if (method !== "GET" && method !== "POST") return [405, { error: "Method not allowed" }];
     let command: Command;
     try {
-      command = path.split("/").slice(1).map((segment) => decodeURIComponent(segment));
+      command = path
+        .split("/")
+        .slice(1)
+        .map((segment) => decodeURIComponent(segment));
     } catch {
       throw new CommandError("ERR malformed URL encoding in the path");
     }
@@ -195,7 +230,15 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
         send(response, reply);
         if (reply[0] >= 400) {
           const endpoint = (request.url ?? "/").split(/[/?]/)[1] || "/";
-          log(JSON.stringify({ bridge: "request failed", status: reply[0], method: request.method, endpoint, error: error ?? "" }));
+          log(
+            JSON.stringify({
+              bridge: "request failed",
+              status: reply[0],
+              method: request.method,
+              endpoint,
+              error: error ?? "",
+            }),
+          );
         }
       };
       if (size > MAX_BODY) return done([413, { error: "ERR request body is larger than 1 MiB" }]);
@@ -296,7 +339,8 @@ function isBlocking(command: Command): boolean {
 function encode(value: unknown, base64: boolean, top = false): unknown {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return base64 ? value.toString("base64") : value.toString("utf8");
-  if (typeof value === "string") return base64 && !(top && value === "OK") ? Buffer.from(value).toString("base64") : value;
+  if (typeof value === "string")
+    return base64 && !(top && value === "OK") ? Buffer.from(value).toString("base64") : value;
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value)) return value.map((item) => encode(item, base64));

@@ -1,5 +1,6 @@
+import { Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { RequestObserver } from "../ports.ts";
+import type { RequestObserver } from "../core/ports.ts";
 
 /** Prometheus metrics for one process, every series labelled with `app` and `version`. */
 export function createMetrics(labels: { app: string; version: string }) {
@@ -63,3 +64,12 @@ export function createMetrics(labels: { app: string; version: string }) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** GET /metrics in Prometheus text, for the web server and the consumer alike. */
+export function createMetricsRoutes(metrics: Metrics): Hono {
+  const routes = new Hono();
+  routes.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
+  );
+  return routes;
+}

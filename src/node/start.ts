@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { redactUrl } from "../config.ts";
-import { migrateOrExit } from "./migrate.ts";
-import { connectRedis, createLogger, loadConfig } from "./runtime.ts";
+import { redactUrl } from "../core/config.ts";
+import { migrateOrExit } from "./migrations.ts";
+import { connectRedis, createLogger, loadConfig } from "./process.ts";
 
 /**
  * `npm start`: the whole stack on one machine. Checks Redis and PostgreSQL,
@@ -16,10 +16,7 @@ await redis.quit();
 await migrateOrExit(config, "vote-start");
 
 const consumerPort = config.port + 1;
-const children: ChildProcess[] = [
-  run("server.js", {}),
-  run("consumer.js", { PORT: String(consumerPort) }),
-];
+const children: ChildProcess[] = [run("web.js", {}), run("consumer.js", { PORT: String(consumerPort) })];
 
 console.log(
   [

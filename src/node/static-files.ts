@@ -4,7 +4,10 @@ import type { MiddlewareHandler } from "hono";
 
 const FILES: Record<string, { url: URL | string; type: string }> = {
   "/static/app.css": { url: new URL("../../public/static/app.css", import.meta.url), type: "text/css; charset=utf-8" },
-  "/static/htmx.min.js": { url: import.meta.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript; charset=utf-8" },
+  "/static/htmx.min.js": {
+    url: import.meta.resolve("htmx.org/dist/htmx.min.js"),
+    type: "text/javascript; charset=utf-8",
+  },
 };
 
 /**

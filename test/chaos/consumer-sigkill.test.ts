@@ -1,15 +1,18 @@
-import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
-import { createPostgresArchive } from "../../src/adapters/postgres.ts";
-import { createRedisVoteStore } from "../../src/adapters/redis.ts";
-import { createStreamBallotBox, streamNames } from "../../src/adapters/redis-stream.ts";
-import { parseNodeConfig } from "../../src/config.ts";
-import { createJsonLogger } from "../../src/logger.ts";
+import { createJsonLogger } from "../../src/core/logger.ts";
+import { buildWeb } from "../../src/node/compose.ts";
+import { parseNodeConfig } from "../../src/node/config.ts";
+import { streamNames } from "../../src/redis/keys.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import { countChoices, storedChoices, talliesAndVoteCounts } from "../helpers/invariants.ts";
 import { type Started, startEntry } from "../helpers/processes.ts";
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, waitFor } from "../helpers/services.ts";
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+  waitFor,
+} from "../helpers/services.ts";
 
 const VOTERS = 300;
 const VOTES_PER_VOTER = 12;
@@ -26,18 +29,13 @@ describe("consumers killed with SIGKILL while votes pour in", () => {
   });
 
   it("lose no vote: tallies equal every voter's last choice and SUM(tallies) = COUNT(votes)", async () => {
-    const config = parseNodeConfig({ COOKIE_SECRET: "chaos-test-secret-0123456789" });
+    const config = parseNodeConfig({ COOKIE_SECRET: "chaos-test-secret-0123456789", REDIS_PREFIX: redis.prefix });
     const names = streamNames(redis.prefix);
-    const archive = createPostgresArchive(db.sql);
-    const app = createApp({
+    const app = buildWeb(
       config,
-      store: createRedisVoteStore(redis.client, redis.prefix),
-      ballotBox: createStreamBallotBox(redis.client, redis.prefix),
-      readTallies: archive.readTallies,
-      logger: createJsonLogger({}, "error", () => {}),
-      hostname: hostname(),
-      readiness: {},
-    });
+      { redis: redis.client, sql: db.sql },
+      { logger: createJsonLogger({}, "error", () => {}), hostname: "chaos" },
+    );
 
     const consumerEnv = (name: string) => ({
       DATABASE_URL: db.url,

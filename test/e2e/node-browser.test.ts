@@ -8,9 +8,12 @@ describeVoterInBrowser("Node: npm run start:web + start:consumer", async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { DATABASE_URL: db.url, REDIS_PREFIX: redis.prefix, COOKIE_SECRET: "browser-test-secret-0123456789" };
-  const web = startEntry("server", { ...env, PORT: String(port) });
+  const web = startEntry("web", { ...env, PORT: String(port) });
   const consumer = startEntry("consumer", { ...env, PORT: "0" });
-  await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, `the web server (${web.output()})`);
+  await waitFor(
+    async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok,
+    `the web server (${web.output()})`,
+  );
   return {
     base,
     async stop() {

@@ -17,7 +17,19 @@ describeVoterInBrowser("Workers: npm run dev (wrangler dev, both Workers)", asyn
   hyperdrive.password = "postgres";
   const dev = spawn(
     "npm",
-    ["run", "dev", "--", "--var", `REDIS_PREFIX:${redis.prefix}`, "--var", "VOTE_RATE_LIMIT:0", "--persist-to", state, "--inspector-port", String(inspectorPort)],
+    [
+      "run",
+      "dev",
+      "--",
+      "--var",
+      `REDIS_PREFIX:${redis.prefix}`,
+      "--var",
+      "VOTE_RATE_LIMIT:0",
+      "--persist-to",
+      state,
+      "--inspector-port",
+      String(inspectorPort),
+    ],
     {
       cwd: ROOT,
       env: {
@@ -35,7 +47,11 @@ describeVoterInBrowser("Workers: npm run dev (wrangler dev, both Workers)", asyn
   dev.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise((resolve) => dev.on("exit", resolve));
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, `npm run dev (${output})`, 90_000);
+  await waitFor(
+    async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok,
+    `npm run dev (${output})`,
+    90_000,
+  );
   return {
     base,
     async stop() {

@@ -11,7 +11,7 @@ export interface Started {
 }
 
 /** Starts one of the built entry points (`dist/node/*.js`) as its own process. */
-export function startEntry(entry: "server" | "consumer" | "start" | "migrate", env: Record<string, string>): Started {
+export function startEntry(entry: "web" | "consumer" | "start" | "migrate", env: Record<string, string>): Started {
   const child = spawn(process.execPath, [`dist/node/${entry}.js`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },

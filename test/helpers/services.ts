@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import type postgresType from "postgres";
-import { createRedisClient, type RedisClient } from "../../src/adapters/redis.ts";
-import { migrate } from "../../src/node/migrate.ts";
+import { migrate } from "../../src/node/migrations.ts";
+import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
 
 // Node's build of postgres.js, also when Vite resolves packages for workerd
 // (the Workers project's global setup runs here, in Node).
@@ -72,7 +72,11 @@ export async function scanKeys(client: RedisClient, pattern: string): Promise<st
   return found;
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

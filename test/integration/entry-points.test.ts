@@ -36,7 +36,11 @@ describe("the Node entry points", () => {
     async (script) => {
       const { code, output } = await runScript(script, { DATABASE_URL: "postgres://vote:s3cret@127.0.0.1:1/votes" });
       expect(code).toBe(1);
-      expectOneClearLine(output, "Cannot reach PostgreSQL at postgres://vote:****@127.0.0.1:1/votes", "set DATABASE_URL");
+      expectOneClearLine(
+        output,
+        "Cannot reach PostgreSQL at postgres://vote:****@127.0.0.1:1/votes",
+        "set DATABASE_URL",
+      );
       expect(output).not.toContain("s3cret");
     },
   );
@@ -81,7 +85,7 @@ describe("the Node entry points", () => {
     const db = await database();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const web = startEntry("server", {
+    const web = startEntry("web", {
       DATABASE_URL: db.url,
       REDIS_PREFIX: `${uniqueName("sigterm")}:`,
       PORT: String(port),
@@ -93,14 +97,21 @@ describe("the Node entry points", () => {
     });
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, "the web server");
     web.child.kill("SIGTERM");
-    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 503, "readiness to fail");
+    await waitFor(
+      async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 503,
+      "readiness to fail",
+    );
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(await web.exited).toBe(0);
   });
 
   it("stops the consumer cleanly on SIGTERM", async () => {
     const db = await database();
-    const consumer = startEntry("consumer", { DATABASE_URL: db.url, REDIS_PREFIX: `${uniqueName("stop")}:`, PORT: "0" });
+    const consumer = startEntry("consumer", {
+      DATABASE_URL: db.url,
+      REDIS_PREFIX: `${uniqueName("stop")}:`,
+      PORT: "0",
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     consumer.child.kill("SIGTERM");
     expect(await consumer.exited).toBe(0);

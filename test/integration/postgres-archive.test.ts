@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createPostgresArchive } from "../../src/adapters/postgres.ts";
-import { processVotes } from "../../src/consumer.ts";
+import { PermanentArchiveError } from "../../src/core/ports.ts";
+import { processVotes } from "../../src/core/process-votes.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
 import { createDefaultPoll, createPollCatalog } from "../../src/domain/polls.ts";
-import { PermanentArchiveError } from "../../src/ports.ts";
+import { createPostgresArchive } from "../../src/postgres/archive.ts";
 import { countChoices, storedChoices, talliesAndVoteCounts } from "../helpers/invariants.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
@@ -146,8 +146,18 @@ describe("the PostgreSQL archive", () => {
       archive.applyBallots([{ poll: "default", voter: poisoned, choice: "a", version: 1, castAt }]),
     ).rejects.toBeInstanceOf(PermanentArchiveError);
 
-    const good = Array.from({ length: 9 }, () => ({ poll: "default", voter: randomUUID(), choice: "b", version: 1, castAt }));
-    const batch = [...good.slice(0, 4), { poll: "default", voter: poisoned, choice: "a", version: 1, castAt }, ...good.slice(4)];
+    const good = Array.from({ length: 9 }, () => ({
+      poll: "default",
+      voter: randomUUID(),
+      choice: "b",
+      version: 1,
+      castAt,
+    }));
+    const batch = [
+      ...good.slice(0, 4),
+      { poll: "default", voter: poisoned, choice: "a", version: 1, castAt },
+      ...good.slice(4),
+    ];
     const outcomes = await processVotes(batch, archive, polls);
     expect(outcomes.filter((o) => o.ok)).toHaveLength(9);
     expect(outcomes[4]).toMatchObject({ ok: false, reason: expect.stringContaining("refused by the database") });

@@ -1,11 +1,9 @@
-import { hostname } from "node:os";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
-import { createRedisRateLimiter, createRedisVoteStore } from "../../src/adapters/redis.ts";
-import { createStreamBallotBox } from "../../src/adapters/redis-stream.ts";
-import { parseNodeConfig } from "../../src/config.ts";
-import { createJsonLogger } from "../../src/logger.ts";
-import { createTestRedis, type TestRedis } from "../helpers/services.ts";
+import postgres from "postgres";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createJsonLogger } from "../../src/core/logger.ts";
+import { buildWeb } from "../../src/node/compose.ts";
+import { parseNodeConfig } from "../../src/node/config.ts";
+import { createTestRedis, POSTGRES_ADMIN_URL, type TestRedis } from "../helpers/services.ts";
 
 describe("the vote rate limit (VOTE_RATE_LIMIT)", () => {
   let redis: TestRedis;
@@ -16,19 +14,17 @@ describe("the vote rate limit (VOTE_RATE_LIMIT)", () => {
     await redis.cleanup();
   });
 
+  // Votes never read PostgreSQL: a pool that is never used stands for it.
+  const sql = postgres(POSTGRES_ADMIN_URL, { max: 1 });
+  afterAll(() => sql.end());
+
   function appWithLimit(perMinute: number) {
-    const config = parseNodeConfig({ VOTE_RATE_LIMIT: String(perMinute) });
-    return createApp({
+    const config = parseNodeConfig({ VOTE_RATE_LIMIT: String(perMinute), REDIS_PREFIX: redis.prefix });
+    return buildWeb(
       config,
-      store: createRedisVoteStore(redis.client, redis.prefix),
-      ballotBox: createStreamBallotBox(redis.client, redis.prefix),
-      readTallies: async () => ({}),
-      logger: createJsonLogger({}, "error", () => {}),
-      hostname: hostname(),
-      readiness: {},
-      rateLimiter: createRedisRateLimiter(redis.client, redis.prefix, config.voteRateLimit),
-      clientIp: (c) => c.req.header("x-forwarded-for"),
-    });
+      { redis: redis.client, sql },
+      { logger: createJsonLogger({}, "error", () => {}), hostname: "test" },
+    );
   }
 
   const vote = (app: ReturnType<typeof appWithLimit>, ip: string, path = "/vote") =>

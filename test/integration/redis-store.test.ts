@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRedisRateLimiter, createRedisVoteStore } from "../../src/adapters/redis.ts";
-import { createStreamBallotBox, streamNames } from "../../src/adapters/redis-stream.ts";
+import { createRedisRateLimiter } from "../../src/node/redis-rate-limiter.ts";
+import { createRedisVoteStore } from "../../src/node/redis-vote-store.ts";
+import { createStreamBallotBox } from "../../src/node/stream-ballot-box.ts";
+import { streamNames } from "../../src/redis/keys.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
+
+const castAt = "2026-11-26T10:00:00.000Z";
 
 describe("the Redis vote store", () => {
   let redis: TestRedis;
@@ -14,20 +18,24 @@ describe("the Redis vote store", () => {
   });
 
   it("gives each vote of a voter the next version, even when many arrive at once", async () => {
-    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix);
     const voter = randomUUID();
     const versions = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => store.recordChoice("default", voter, i % 2 === 0 ? "a" : "b")),
+      Array.from(
+        { length: 200 },
+        async (_, i) => (await box.cast({ poll: "default", voter, choice: i % 2 === 0 ? "a" : "b", castAt })).version,
+      ),
     );
     expect([...versions].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
   it("remembers the choice that went with the highest version", async () => {
     const store = createRedisVoteStore(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix);
     const voter = randomUUID();
     expect(await store.currentChoice("default", voter)).toBeNull();
-    await store.recordChoice("default", voter, "a");
-    const version = await store.recordChoice("default", voter, "b");
+    await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const { version } = await box.cast({ poll: "default", voter, choice: "b", castAt });
     expect(version).toBe(2);
     expect(await store.currentChoice("default", voter)).toBe("b");
     // The choice and the version live in one hash, written by one script.
@@ -36,26 +44,28 @@ describe("the Redis vote store", () => {
 
   it("keeps voters and polls apart", async () => {
     const store = createRedisVoteStore(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix);
+    const recordChoice = async (poll: string, voter: string, choice: string) =>
+      (await box.cast({ poll, voter, choice, castAt })).version;
     const [x, y] = [randomUUID(), randomUUID()];
-    await store.recordChoice("default", x, "a");
-    expect(await store.recordChoice("default", y, "b")).toBe(1);
-    expect(await store.recordChoice("other", x, "b")).toBe(1);
+    await recordChoice("default", x, "a");
+    expect(await recordChoice("default", y, "b")).toBe(1);
+    expect(await recordChoice("other", x, "b")).toBe(1);
     expect(await store.currentChoice("default", x)).toBe("a");
   });
 
   it("still works after Redis forgot its scripts (SCRIPT FLUSH)", async () => {
-    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix);
     const voter = randomUUID();
-    await store.recordChoice("default", voter, "a");
+    await box.cast({ poll: "default", voter, choice: "a", castAt });
     await redis.client.scriptFlush();
-    expect(await store.recordChoice("default", voter, "b")).toBe(2);
+    expect((await box.cast({ poll: "default", voter, choice: "b", castAt })).version).toBe(2);
   });
 
   it("casts a ballot in one script: the choice, the next version and the queued entry together", async () => {
     const box = createStreamBallotBox(redis.client, redis.prefix);
     const store = createRedisVoteStore(redis.client, redis.prefix);
     const voter = randomUUID();
-    const castAt = "2026-11-26T10:00:00.000Z";
     const first = await box.cast({ poll: "default", voter, choice: "a", castAt });
     const second = await box.cast({ poll: "default", voter, choice: "b", castAt });
     expect([first.version, second.version]).toEqual([1, 2]);

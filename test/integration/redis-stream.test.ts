@@ -1,23 +1,22 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createPostgresArchive } from "../../src/adapters/postgres.ts";
-import {
-  createStreamConsumer,
-  createStreamPublisher,
-  deadLettersFrom,
-  type StreamConsumerOptions,
-  streamNames,
-} from "../../src/adapters/redis-stream.ts";
-import { processVotes } from "../../src/consumer.ts";
+import { createJsonLogger } from "../../src/core/logger.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
 import { createDefaultPoll, createPollCatalog } from "../../src/domain/polls.ts";
-import { createJsonLogger } from "../../src/logger.ts";
+import { archiveEntries, createStreamConsumer, type StreamConsumerOptions } from "../../src/node/stream-consumer.ts";
+import { createPostgresArchive } from "../../src/postgres/archive.ts";
+import { streamNames } from "../../src/redis/keys.ts";
 import { talliesAndVoteCounts } from "../helpers/invariants.ts";
 import {
   createTestDatabase,
   createTestRedis,
-  POSTGRES_ADMIN_URL, type TestDatabase, type TestRedis, waitFor } from "../helpers/services.ts";
+  POSTGRES_ADMIN_URL,
+  type TestDatabase,
+  type TestRedis,
+  waitFor,
+} from "../helpers/services.ts";
+import { createStreamPublisher } from "../helpers/stream.ts";
 
 const polls = createPollCatalog([createDefaultPoll("Cats", "Dogs")]);
 const quiet = createJsonLogger({}, "error", () => {});
@@ -52,7 +51,7 @@ describe("the Redis Stream queue", () => {
       claimIdleMs: 60_000,
       blockMs: 100,
       logger: quiet,
-      handle: async (entries) => deadLettersFrom(entries, await processVotes(entries.map((e) => e.body), archive, polls)),
+      handle: archiveEntries(archive, polls),
       ...overrides,
     });
     const stop = new AbortController();
@@ -97,7 +96,12 @@ describe("the Redis Stream queue", () => {
     for (let i = 0; i < 5; i++) await publisher.publish(ballot("a"));
     // A consumer that read the entries and then died before acknowledging them.
     await redis.client.xGroupCreate(names().stream, names().group, "0");
-    const taken = await redis.client.xReadGroup(names().group, "crashed", { key: names().stream, id: ">" }, { COUNT: 10 });
+    const taken = await redis.client.xReadGroup(
+      names().group,
+      "crashed",
+      { key: names().stream, id: ">" },
+      { COUNT: 10 },
+    );
     expect(taken?.[0]?.messages).toHaveLength(5);
     expect(await pendingCount()).toBe(5);
 
@@ -160,7 +164,7 @@ describe("the Redis Stream queue", () => {
       startConsumer({
         handle: async (entries) => {
           try {
-            return deadLettersFrom(entries, await processVotes(entries.map((e) => e.body), archive, polls));
+            return await archiveEntries(archive, polls)(entries);
           } catch (error) {
             failures++;
             throw error;

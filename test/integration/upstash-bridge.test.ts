@@ -8,7 +8,12 @@ import { createClient } from "@redis/client";
 import { Ratelimit } from "@upstash/ratelimit";
 import { errors, Redis } from "@upstash/redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CAST_BALLOT_SCRIPT, RATE_WINDOW_MS, RATE_WINDOW_SCRIPT, RECORD_CHOICE_SCRIPT } from "../../src/adapters/redis-keys.ts";
+import {
+  CAST_BALLOT_SCRIPT,
+  RATE_WINDOW_MS,
+  RATE_WINDOW_SCRIPT,
+  RECORD_CHOICE_SCRIPT,
+} from "../../src/redis/scripts.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../tools/upstash-bridge.ts";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -24,7 +29,12 @@ describe("the local Upstash bridge", () => {
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token: TOKEN, port: 0, log: (line) => logLines.push(line) });
+    bridge = await startUpstashBridge({
+      redisUrl: REDIS_URL,
+      token: TOKEN,
+      port: 0,
+      log: (line) => logLines.push(line),
+    });
     direct = createClient({ url: REDIS_URL, RESP: 2 });
     direct.on("error", () => {});
     await direct.connect();
@@ -49,7 +59,10 @@ describe("the local Upstash bridge", () => {
     const found: string[] = [];
     let cursor = "0";
     do {
-      const [next, keys] = (await direct.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])) as [string, string[]];
+      const [next, keys] = (await direct.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])) as [
+        string,
+        string[],
+      ];
       found.push(...keys);
       cursor = next;
     } while (cursor !== "0");
@@ -69,7 +82,7 @@ describe("the local Upstash bridge", () => {
   });
 
   it("round-trips unicode text both ways (base64 responses)", async () => {
-    const text = "héllo wörld, ñandú, 日本語, emoji 🎉🗳️ and \"quotes\" \\ back\nslash";
+    const text = 'héllo wörld, ñandú, 日本語, emoji 🎉🗳️ and "quotes" \\ back\nslash';
     expect(await upstash.set(viaBridge("text"), text)).toBe("OK");
     expect(await direct.sendCommand(["GET", viaBridge("text")])).toBe(text);
     await direct.sendCommand(["SET", viaDirect("text"), text]);
@@ -91,7 +104,9 @@ describe("the local Upstash bridge", () => {
     expect(await upstash.hset(viaBridge("h"), { choice: "a", version: "1" })).toBe(
       await direct.sendCommand(["HSET", viaDirect("h"), "choice", "a", "version", "1"]),
     );
-    expect(await upstash.hget(viaBridge("h"), "choice")).toBe(await direct.sendCommand(["HGET", viaDirect("h"), "choice"]));
+    expect(await upstash.hget(viaBridge("h"), "choice")).toBe(
+      await direct.sendCommand(["HGET", viaDirect("h"), "choice"]),
+    );
     expect(await upstash.hget(viaBridge("h"), "nope")).toBeNull();
     // Without automatic deserialization the client hands back Redis's flat field/value list.
     expect(await upstash.hgetall(viaBridge("h"))).toEqual(["choice", "a", "version", "1"]);
@@ -129,8 +144,14 @@ describe("the local Upstash bridge", () => {
       const script = upstash.createScript<[number, number]>(RATE_WINDOW_SCRIPT);
       for (let i = 1; i <= 3; i++) {
         const viaUpstash = (await script.exec([viaBridge("rate")], [String(RATE_WINDOW_MS)])) as [number, number];
-        const viaEval = (await upstash.eval(RATE_WINDOW_SCRIPT, [viaBridge("rate2")], [RATE_WINDOW_MS])) as [number, number];
-        const viaNodeRedis = (await directEval(RATE_WINDOW_SCRIPT, [viaDirect("rate")], [String(RATE_WINDOW_MS)])) as [number, number];
+        const viaEval = (await upstash.eval(RATE_WINDOW_SCRIPT, [viaBridge("rate2")], [RATE_WINDOW_MS])) as [
+          number,
+          number,
+        ];
+        const viaNodeRedis = (await directEval(RATE_WINDOW_SCRIPT, [viaDirect("rate")], [String(RATE_WINDOW_MS)])) as [
+          number,
+          number,
+        ];
         for (const reply of [viaUpstash, viaEval, viaNodeRedis]) {
           expect(reply).toHaveLength(2);
           expect(reply[0]).toBe(i);
@@ -162,11 +183,16 @@ describe("the local Upstash bridge", () => {
       };
       const written = await ballots(viaBridge("stream"));
       expect(written).toEqual(await ballots(viaDirect("stream")));
-      expect(written[1]).toEqual({ field: "ballot", ballot: { poll: "default", voter: "voter-é🎉", choice: "b", version: 2, castAt } });
+      expect(written[1]).toEqual({
+        field: "ballot",
+        ballot: { poll: "default", voter: "voter-é🎉", choice: "b", version: 2, castAt },
+      });
     });
 
     it("reports NOSCRIPT for an unknown sha as an UpstashError", async () => {
-      const unknown = createHash("sha1").update(`return '${randomBytes(8).toString("hex")}'`).digest("hex");
+      const unknown = createHash("sha1")
+        .update(`return '${randomBytes(8).toString("hex")}'`)
+        .digest("hex");
       const failure = await upstash.evalsha(unknown, [], []).then(
         () => undefined,
         (error: unknown) => error,
@@ -220,7 +246,9 @@ describe("the local Upstash bridge", () => {
       expect(entries).toEqual([{ result: "OK" }, { error: message }, { result: "x" }]);
 
       // Without keepErrors, the client turns the failed entry into an exception naming it.
-      await expect(upstash.pipeline().get(viaBridge("word")).incr(viaBridge("word")).exec()).rejects.toThrow(/Command 2 \[ incr \] failed/);
+      await expect(upstash.pipeline().get(viaBridge("word")).incr(viaBridge("word")).exec()).rejects.toThrow(
+        /Command 2 \[ incr \] failed/,
+      );
     });
 
     it("a transaction gives the same results as a direct MULTI/EXEC", async () => {
@@ -263,9 +291,14 @@ describe("the local Upstash bridge", () => {
     it("a transaction is atomic while other requests run at the same time", async () => {
       const key = viaBridge("atomic");
       const transactions = Array.from({ length: 40 }, () =>
-        post("/multi-exec", JSON.stringify([["INCR", key], ["INCR", key], ["INCR", key]])).then(
-          async (response) => (await response.json()) as { result: number }[],
-        ),
+        post(
+          "/multi-exec",
+          JSON.stringify([
+            ["INCR", key],
+            ["INCR", key],
+            ["INCR", key],
+          ]),
+        ).then(async (response) => (await response.json()) as { result: number }[]),
       );
       const singles = Array.from({ length: 40 }, () => upstash.incr(key));
       const [results] = await Promise.all([Promise.all(transactions), Promise.all(singles)]);
@@ -284,7 +317,12 @@ describe("the local Upstash bridge", () => {
   });
 
   it("runs @upstash/ratelimit's fixed window", async () => {
-    const limiter = new Ratelimit({ redis: upstash, limiter: Ratelimit.fixedWindow(3, "60 s"), prefix: `${prefix}ratelimit`, analytics: false });
+    const limiter = new Ratelimit({
+      redis: upstash,
+      limiter: Ratelimit.fixedWindow(3, "60 s"),
+      prefix: `${prefix}ratelimit`,
+      analytics: false,
+    });
     // Keep all five calls inside one window (buckets are aligned to the minute).
     const intoWindow = Date.now() % 60_000;
     if (intoWindow > 58_000) await new Promise((wait) => setTimeout(wait, 60_000 - intoWindow + 50));
@@ -307,7 +345,12 @@ describe("the local Upstash bridge", () => {
 
   describe("authentication", () => {
     it("refuses a wrong token with 401, and the client throws", async () => {
-      const wrong = new Redis({ url: bridge.url, token: `${TOKEN}x`, automaticDeserialization: false, enableTelemetry: false });
+      const wrong = new Redis({
+        url: bridge.url,
+        token: `${TOKEN}x`,
+        automaticDeserialization: false,
+        enableTelemetry: false,
+      });
       await expect(wrong.ping()).rejects.toThrow(/Unauthorized/);
       const sameLength = await fetch(bridge.url, {
         method: "POST",
@@ -319,7 +362,10 @@ describe("the local Upstash bridge", () => {
     });
 
     it("refuses a request without a token with 401", async () => {
-      for (const headers of [{}, { authorization: TOKEN }, { authorization: "Basic abc" }] as Record<string, string>[]) {
+      for (const headers of [{}, { authorization: TOKEN }, { authorization: "Basic abc" }] as Record<
+        string,
+        string
+      >[]) {
         const response = await fetch(bridge.url, { method: "POST", body: '["PING"]', headers });
         expect(response.status).toBe(401);
         expect(await response.json()).toEqual({ error: "Unauthorized" });
@@ -392,7 +438,9 @@ describe("the local Upstash bridge", () => {
   });
 
   it("refuses to start when Redis cannot be reached", async () => {
-    await expect(startUpstashBridge({ redisUrl: "redis://127.0.0.1:1", token: TOKEN, port: 0, log: () => {} })).rejects.toThrow();
+    await expect(
+      startUpstashBridge({ redisUrl: "redis://127.0.0.1:1", token: TOKEN, port: 0, log: () => {} }),
+    ).rejects.toThrow();
   });
 
   it("accepts the URL-path form of a command", async () => {
@@ -401,7 +449,9 @@ describe("the local Upstash bridge", () => {
     expect(set.status).toBe(200);
     expect(await set.json()).toEqual({ result: "OK" });
 
-    const get = await fetch(`${bridge.url}/get/${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const get = await fetch(`${bridge.url}/get/${encodeURIComponent(key)}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(get.status).toBe(200);
     expect(await get.json()).toEqual({ result: "v" });
     expect(await direct.sendCommand(["GET", key])).toBe("v");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseNodeConfig, redactUrl } from "../../src/config.ts";
+import { ConfigError, redactUrl } from "../../src/core/config.ts";
+import { parseNodeConfig } from "../../src/node/config.ts";
 
 describe("configuration", () => {
   it("runs on localhost with no variables set, with the original app's Cats and Dogs", () => {

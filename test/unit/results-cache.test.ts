@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { createCachedTallyReader } from "../../src/results-cache.ts";
+import { createCachedTallyReader } from "../../src/node/results-cache.ts";
 
 describe("the results cache", () => {
   it("shares one query among concurrent readers and reuses it within the interval", async () => {
     let queries = 0;
     let clock = 0;
-    const read = createCachedTallyReader(async () => ({ a: ++queries }), 1_000, () => clock);
+    const read = createCachedTallyReader(
+      async () => ({ a: ++queries }),
+      1_000,
+      () => clock,
+    );
     const answers = await Promise.all(Array.from({ length: 50 }, () => read("default")));
     expect(queries).toBe(1);
     expect(answers.every((a) => a.a === 1)).toBe(true);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/config.ts";
-import { parseWebEnv } from "../../src/worker.ts";
+import { parseWebEnv } from "../../src/cloudflare/config.ts";
+import { ConfigError } from "../../src/core/config.ts";
 
 describe("the web Worker's configuration", () => {
   it("names every missing or malformed binding and secret at once", () => {
@@ -12,7 +12,15 @@ describe("the web Worker's configuration", () => {
       expect(error).toBeInstanceOf(ConfigError);
       problems = (error as ConfigError).problems;
     }
-    for (const name of ["COOKIE_SECRET", "VOTE_RATE_LIMIT", "OPTION_A", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "VOTES", "HYPERDRIVE"]) {
+    for (const name of [
+      "COOKIE_SECRET",
+      "VOTE_RATE_LIMIT",
+      "OPTION_A",
+      "UPSTASH_REDIS_REST_URL",
+      "UPSTASH_REDIS_REST_TOKEN",
+      "VOTES",
+      "HYPERDRIVE",
+    ]) {
       expect(problems.join("\n")).toContain(name);
     }
   });

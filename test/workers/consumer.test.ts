@@ -57,7 +57,10 @@ describe("the queue consumer Worker", () => {
   });
 
   it("retries the whole batch, acknowledging nothing, when the database is unreachable", async () => {
-    const unreachable = { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: "postgres://postgres:postgres@127.0.0.1:1/nowhere" } };
+    const unreachable = {
+      ...env,
+      HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: "postgres://postgres:postgres@127.0.0.1:1/nowhere" },
+    };
     const result = await deliver([ballot(voters[0], "a", 1), ballot(voters[1], "b", 1)], unreachable as Env, 3);
     expect(result.explicitAcks).toEqual([]);
     expect(result.ackAll).toBe(false);

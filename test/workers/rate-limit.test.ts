@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUpstashRateLimiter } from "../../src/adapters/upstash.ts";
+import { createUpstashRateLimiter } from "../../src/cloudflare/upstash-rate-limiter.ts";
 import { prefix, redis } from "./support.ts";
 
 describe("the edge vote limit (@upstash/ratelimit through Upstash's REST protocol)", () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
-import { cacheKey } from "../../src/adapters/cloudflare-cache.ts";
-import { withHyperdrive } from "../../src/adapters/hyperdrive.ts";
-import { createUpstashClient } from "../../src/adapters/upstash.ts";
+import { cacheKey } from "../../src/cloudflare/edge-cache.ts";
+import { withHyperdrive } from "../../src/cloudflare/hyperdrive.ts";
+import { createUpstashClient } from "../../src/cloudflare/upstash.ts";
 import { sumOfVersions } from "../contract/http-contract.ts";
 
 export const redis = createUpstashClient(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
@@ -42,11 +42,14 @@ export async function resetState(): Promise<void> {
 export async function settled(timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await database((sql) => sql<{ voters: string; versions: string | null }[]>`
-      SELECT count(*) AS voters, sum(version) AS versions FROM votes`);
+    const [row] = await database(
+      (sql) => sql<{ voters: string; versions: string | null }[]>`
+      SELECT count(*) AS voters, sum(version) AS versions FROM votes`,
+    );
     const voters = (await keysMatching(`${prefix}ballot:*`)).length;
     if (Number(row?.voters) === voters && Number(row?.versions ?? 0) === (await acceptedVotes())) return;
-    if (Date.now() > deadline) throw new Error(`queue not drained: ${row?.voters} voters in PostgreSQL, ${voters} in Redis`);
+    if (Date.now() > deadline)
+      throw new Error(`queue not drained: ${row?.voters} voters in PostgreSQL, ${voters} in Redis`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,0 +1,60 @@
+import { hasOption, type Poll, type PollCatalog } from "../domain/polls.ts";
+import type { BallotBox, Clock, RateLimiter } from "./ports.ts";
+
+const MAX_FIELD_LENGTH = 64;
+
+/** What casting a vote needs: the polls, where ballots go, and optionally a throttle and a clock. */
+export interface CastVoteDeps {
+  polls: PollCatalog;
+  ballotBox: BallotBox;
+  rateLimiter?: RateLimiter | undefined;
+  clock?: Clock | undefined;
+}
+
+export interface CastVoteInput {
+  /** The poll a client named; missing or empty means the default poll. */
+  poll: unknown;
+  /** The option id a client sent. */
+  choice: unknown;
+  /** The key the rate limit counts by (the client's address). */
+  client: string | undefined;
+  /** The voter's id, asked for only once the vote is valid (it may set a cookie). */
+  voter: () => Promise<string>;
+}
+
+/** Either the vote as recorded, or why nothing was written. */
+export type CastVoteOutcome =
+  | { ok: true; poll: Poll; choice: string; version: number }
+  | { ok: false; reason: "unknown-poll" }
+  | { ok: false; reason: "missing-choice"; poll: Poll }
+  | { ok: false; reason: "unknown-option"; poll: Poll }
+  | { ok: false; reason: "rate-limited"; poll: Poll; retryAfter: number };
+
+/** The poll a client named (or the default one); undefined when there is no such poll. */
+export function findPoll(polls: PollCatalog, pollId: unknown): Poll | undefined {
+  if (pollId === undefined || pollId === null || pollId === "") return polls.defaultPoll;
+  return typeof pollId === "string" ? polls.find(pollId) : undefined;
+}
+
+/**
+ * Validates a vote and records it: the choice and version in Redis (one
+ * atomic step), then the ballot on the queue. Every refusal is decided
+ * before anything is written.
+ */
+export async function castVote(deps: CastVoteDeps, input: CastVoteInput): Promise<CastVoteOutcome> {
+  const poll = findPoll(deps.polls, input.poll);
+  if (!poll) return { ok: false, reason: "unknown-poll" };
+  const { choice } = input;
+  if (choice === undefined || choice === null || choice === "") return { ok: false, reason: "missing-choice", poll };
+  if (typeof choice !== "string" || choice.length > MAX_FIELD_LENGTH || !hasOption(poll, choice)) {
+    return { ok: false, reason: "unknown-option", poll };
+  }
+  if (deps.rateLimiter) {
+    const verdict = await deps.rateLimiter.take(input.client ?? "unknown");
+    if (!verdict.allowed) return { ok: false, reason: "rate-limited", poll, retryAfter: verdict.retryAfter };
+  }
+  const voter = await input.voter();
+  const castAt = (deps.clock?.now() ?? new Date()).toISOString();
+  const ballot = await deps.ballotBox.cast({ poll: poll.id, voter, choice, castAt });
+  return { ok: true, poll, choice, version: ballot.version };
+}

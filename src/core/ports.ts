@@ -1,0 +1,67 @@
+import type { Ballot } from "../domain/ballots.ts";
+import type { TallyCounts } from "../domain/tallies.ts";
+
+/** Where each voter's current choice can be read back (Redis, Upstash on Workers). */
+export interface VoteStore {
+  /** The voter's current choice, or null if they haven't voted in this poll. */
+  currentChoice(poll: string, voter: string): Promise<string | null>;
+  ping(): Promise<void>;
+}
+
+/** The queue between the web tier and the consumer (a Cloudflare Queue; on Node the stream inside the ballot box). */
+export interface VotePublisher {
+  publish(ballot: Ballot): Promise<void>;
+}
+
+/**
+ * Casting a vote: record the choice with the next version, then queue the
+ * ballot. On Node both live in one Redis and happen in one script, so a
+ * recorded choice is never missing from the queue; on Workers it is the
+ * Upstash script followed by a queue send.
+ */
+export interface BallotBox {
+  /** Returns the ballot as queued (its version is the voter's new version). */
+  cast(vote: { poll: string; voter: string; choice: string; castAt: string }): Promise<Ballot>;
+}
+
+/** Error raised by an archive for a write that will fail the same way however often it's retried. */
+export class PermanentArchiveError extends Error {
+  override name = "PermanentArchiveError";
+}
+
+/** The durable record of votes and the tallies derived from them (PostgreSQL). */
+export interface VoteArchive {
+  /**
+   * Applies ballots in one transaction: keeps the highest version per voter
+   * and moves the tallies by the difference. Idempotent and order-free.
+   * Throws PermanentArchiveError when the data itself is refused.
+   */
+  applyBallots(ballots: readonly Ballot[]): Promise<void>;
+  readTallies(poll: string): Promise<TallyCounts>;
+  ping(): Promise<void>;
+}
+
+/** Reads a poll's counts; the runtime decides how they are cached. */
+export type TallyReader = (poll: string) => Promise<TallyCounts>;
+
+/** What dates ballots (a fixed clock in tests). */
+export interface Clock {
+  now(): Date;
+}
+
+/** One JSON line per event that matters. */
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+/** Observes finished HTTP requests (Prometheus on Node; nothing on Workers). */
+export interface RequestObserver {
+  observe(request: { method: string; route: string; status: number; seconds: number }): void;
+}
+
+/** Per-client vote throttle; `retryAfter` is in seconds. */
+export interface RateLimiter {
+  take(key: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>;
+}

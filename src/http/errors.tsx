@@ -1,0 +1,44 @@
+import type { Context } from "hono";
+import { html } from "hono/html";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { CastVoteOutcome } from "../core/cast-vote.ts";
+import { ErrorPage } from "./views/error-page.tsx";
+
+/** One error shape per audience: JSON for /api, a message for htmx, a page for browsers. */
+export function respondWithError(
+  c: Context,
+  status: number,
+  message: string,
+  headers?: Headers,
+): Response | Promise<Response> {
+  const retryAfter = headers?.get("retry-after");
+  if (retryAfter) c.header("Retry-After", retryAfter);
+  const code = status as ContentfulStatusCode;
+  if (c.req.path.startsWith("/api/")) return c.json({ error: message }, code);
+  if (c.req.header("hx-request") === "true") return c.html(html`<span>${message}</span>`, code);
+  return c.html(<ErrorPage status={status} message={message} />, code);
+}
+
+export function noSuchPoll(): HTTPException {
+  return new HTTPException(404, { message: "There is no such poll." });
+}
+
+/** The status and message of a vote that was refused; nothing was written for it. */
+export function refusedVote(outcome: Exclude<CastVoteOutcome, { ok: true }>): HTTPException {
+  switch (outcome.reason) {
+    case "unknown-poll":
+      return noSuchPoll();
+    case "missing-choice":
+      return new HTTPException(400, { message: "Choose an option: the field 'vote' is missing." });
+    case "unknown-option": {
+      const valid = outcome.poll.options.map((option) => option.id).join(", ");
+      return new HTTPException(400, { message: `Unknown option; this poll accepts ${valid}.` });
+    }
+    case "rate-limited":
+      return new HTTPException(429, {
+        message: "Too many votes from your address; try again in a minute.",
+        res: new Response(null, { headers: { "Retry-After": String(outcome.retryAfter) } }),
+      });
+  }
+}

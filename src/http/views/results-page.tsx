@@ -1,0 +1,47 @@
+import { DEFAULT_POLL_ID } from "../../domain/polls.ts";
+import { describeTotal, type PollResults } from "../../domain/tallies.ts";
+import { Layout } from "./layout.tsx";
+
+/** The counts, polled by htmx every second; it replaces itself (outerHTML). */
+export function ResultsFragment({ results }: { results: PollResults }) {
+  const query = results.poll === DEFAULT_POLL_ID ? "" : `?poll=${encodeURIComponent(results.poll)}`;
+  return (
+    <section
+      id="results"
+      hx-get={`/result/fragment${query}`}
+      hx-trigger="every 1s"
+      hx-swap="outerHTML"
+      aria-live="polite"
+    >
+      <ul class="tallies">
+        {results.options.map((option) => (
+          <li class="tally" id={`tally-${option.id}`} data-votes={String(option.votes)}>
+            <span class="label">{option.label}</span>
+            <progress max="100" value={String(option.percent)}>
+              {option.percent}%
+            </progress>
+            <span class="percent">{option.percent}%</span>
+            <span class="count">
+              {option.votes.toLocaleString("en-US")} {option.votes === 1 ? "vote" : "votes"}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <p class="total" id="total">
+        {describeTotal(results.total)}
+      </p>
+    </section>
+  );
+}
+
+export function ResultsPage({ results }: { results: PollResults }) {
+  return (
+    <Layout title={`Results: ${results.question}`}>
+      <h1>{results.question}</h1>
+      <ResultsFragment results={results} />
+      <p class="links">
+        <a href="/vote">Vote</a>
+      </p>
+    </Layout>
+  );
+}

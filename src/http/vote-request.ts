@@ -1,0 +1,29 @@
+import type { Context } from "hono";
+import { castVote } from "../core/cast-vote.ts";
+import { readResults } from "../core/read-results.ts";
+import type { PollResults } from "../domain/tallies.ts";
+import type { AppDeps } from "./deps.ts";
+import { noSuchPoll, refusedVote } from "./errors.tsx";
+import { ensureVoter } from "./middleware/voter-cookie.ts";
+
+/** Casts the vote a request carries; a refusal becomes the HTTPException that says why. */
+export async function castVoteFromRequest(c: Context, deps: AppDeps, poll: unknown, choice: unknown) {
+  const outcome = await castVote(
+    { polls: deps.config.polls, ballotBox: deps.ballotBox, rateLimiter: deps.rateLimiter, clock: deps.clock },
+    {
+      poll,
+      choice,
+      client: deps.clientIp?.(c),
+      voter: async () => (await ensureVoter(c, deps.config.cookieSecret)).id,
+    },
+  );
+  if (!outcome.ok) throw refusedVote(outcome);
+  return outcome;
+}
+
+/** The results of the poll a request names (`?poll=`, else the default one); unknown polls are a 404. */
+export async function resultsFromRequest(c: Context, deps: AppDeps): Promise<PollResults> {
+  const results = await readResults({ polls: deps.config.polls, readTallies: deps.readTallies }, c.req.query("poll"));
+  if (!results) throw noSuchPoll();
+  return results;
+}

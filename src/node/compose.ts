@@ -1,0 +1,136 @@
+import { Hono } from "hono";
+import type { Logger } from "../core/ports.ts";
+import { createApp } from "../http/app.ts";
+import { createHealthRoutes } from "../http/routes/health.ts";
+import { createPostgresArchive } from "../postgres/archive.ts";
+import { streamNames } from "../redis/keys.ts";
+import { clientAddress } from "./client-address.ts";
+import type { NodeConfig } from "./config.ts";
+import { createMetrics, createMetricsRoutes } from "./metrics.ts";
+import type { Sql } from "./process.ts";
+import type { RedisClient } from "./redis-client.ts";
+import { createRedisRateLimiter } from "./redis-rate-limiter.ts";
+import { createRedisVoteStore } from "./redis-vote-store.ts";
+import { createCachedTallyReader } from "./results-cache.ts";
+import { serveStaticFiles } from "./static-files.ts";
+import { createStreamBallotBox } from "./stream-ballot-box.ts";
+import { archiveEntries, createStreamConsumer, streamBacklog } from "./stream-consumer.ts";
+
+/** How long results are cached in each process (one query per poll per second, whatever the crowd). */
+const RESULTS_TTL_MS = 1_000;
+/** A consumer loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts it. */
+const STUCK_AFTER_MS = 60_000;
+
+/** A composed process: what it serves over HTTP, and how to tell it that shutdown has begun. */
+export interface Served {
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+  /** Fails /readyz from now on (the first step of a graceful shutdown). */
+  stopAccepting(): void;
+}
+
+/**
+ * The web process: the app on Redis (vote store, stream ballot box, rate
+ * limit) and PostgreSQL (results, cached per process), plus static files
+ * and /metrics. The entry and the tests build it the same way.
+ */
+export function buildWeb(
+  config: NodeConfig,
+  connections: { redis: RedisClient; sql: Sql },
+  options: { logger: Logger; hostname: string },
+): Served {
+  const { redis, sql } = connections;
+  const archive = createPostgresArchive(sql);
+  const metrics = createMetrics({ app: "vote-web", version: config.appVersion });
+  let accepting = true;
+  const app = createApp({
+    config,
+    store: createRedisVoteStore(redis, config.redisPrefix),
+    ballotBox: createStreamBallotBox(redis, config.redisPrefix),
+    readTallies: createCachedTallyReader(archive.readTallies, RESULTS_TTL_MS),
+    logger: options.logger,
+    hostname: options.hostname,
+    readiness: { redis: () => redis.ping().then(() => {}), postgres: archive.ping },
+    isAccepting: () => accepting,
+    ...(config.voteRateLimit > 0
+      ? { rateLimiter: createRedisRateLimiter(redis, config.redisPrefix, config.voteRateLimit) }
+      : {}),
+    clientIp: clientAddress,
+    observer: metrics.observer,
+  });
+  // On the app itself, so an unknown path still gets the app's 404 page.
+  app.use("/static/*", serveStaticFiles());
+  app.route("/", createMetricsRoutes(metrics));
+  return {
+    fetch: app.fetch,
+    stopAccepting: () => {
+      accepting = false;
+    },
+  };
+}
+
+/** The consumer process: the stream consumer into PostgreSQL, and its probes and /metrics. */
+export interface ConsumerProcess extends Served {
+  /** Runs until `signal` aborts; returns after the batch in hand is finished or abandoned. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The consumer: reads the stream on `reader` (its blocking reads get their
+ * own connection, so probes and acknowledgements never wait behind them),
+ * acknowledges on `redis`, writes through `sql`.
+ */
+export function buildConsumer(
+  config: NodeConfig,
+  connections: { reader: RedisClient; redis: RedisClient; sql: Sql },
+  options: { logger: Logger; blockMs?: number },
+): ConsumerProcess {
+  const { reader, redis, sql } = connections;
+  const { logger } = options;
+  const names = streamNames(config.redisPrefix);
+  const archive = createPostgresArchive(sql);
+  const metrics = createMetrics({ app: "vote-consumer", version: config.appVersion });
+  metrics.trackBacklog(() => streamBacklog(redis, names));
+  let lastHeartbeat = Date.now();
+  let accepting = true;
+
+  const consumer = createStreamConsumer({
+    client: reader,
+    acker: redis,
+    names,
+    consumer: config.consumerName,
+    batchSize: config.consumerBatchSize,
+    claimIdleMs: config.consumerClaimIdleMs,
+    ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
+    logger,
+    handle: archiveEntries(archive, config.polls),
+    onBatch(batch) {
+      metrics.recordBatch(batch);
+      logger.info("batch.done", { size: batch.size, dead: batch.dead, ms: Math.round(batch.seconds * 1000) });
+    },
+    onHeartbeat() {
+      lastHeartbeat = Date.now();
+    },
+  });
+
+  const probes = new Hono();
+  probes.route(
+    "/",
+    createHealthRoutes({
+      readiness: { redis: () => redis.ping().then(() => {}), postgres: archive.ping },
+      isAccepting: () => accepting,
+      stuck: () => {
+        const silentMs = Date.now() - lastHeartbeat;
+        return silentMs < STUCK_AFTER_MS ? undefined : { silentMs };
+      },
+    }),
+  );
+  probes.route("/", createMetricsRoutes(metrics));
+
+  return {
+    run: (signal) => consumer.run(signal),
+    fetch: probes.fetch,
+    stopAccepting: () => {
+      accepting = false;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { type AppConfig, ConfigReader, type ConfigSource, readAppConfig } from "../core/config.ts";
+
+/** Settings of the Node web and consumer processes. */
+export interface NodeConfig extends AppConfig {
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  port: number;
+  consumerName: string;
+  consumerBatchSize: number;
+  consumerClaimIdleMs: number;
+  /** How long a stopping web process keeps serving after failing /readyz. */
+  shutdownDelayMs: number;
+}
+
+/** The Node processes' settings; `role` says which process reads them. */
+export function parseNodeConfig(
+  env: ConfigSource,
+  hostname = "local",
+  role: "web" | "consumer" | "migrate" = "web",
+): NodeConfig {
+  const read = new ConfigReader(env);
+  const config: NodeConfig = {
+    ...readAppConfig(read, env, role === "web"),
+    databaseUrl: read.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
+    databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 100),
+    redisUrl: read.url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
+    port: read.integer("PORT", 8080, 0, 65535),
+    consumerName: read.text("CONSUMER_NAME", hostname),
+    consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 500, 1, 10_000),
+    consumerClaimIdleMs: read.integer("CONSUMER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
+    shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+  };
+  read.finish();
+  return config;
+}

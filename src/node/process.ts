@@ -1,0 +1,119 @@
+import { hostname } from "node:os";
+import postgres from "postgres";
+import { ConfigError, redactUrl } from "../core/config.ts";
+import { createJsonLogger, describeError } from "../core/logger.ts";
+import type { Logger } from "../core/ports.ts";
+import { type NodeConfig, parseNodeConfig } from "./config.ts";
+import { createRedisClient, type RedisClient } from "./redis-client.ts";
+
+/** Stops the process with one line for a person to read: no stack trace. */
+export function exitWith(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/** Parses the environment or exits naming every bad variable. */
+export function loadConfig(role: "web" | "consumer" | "migrate"): NodeConfig {
+  try {
+    return parseNodeConfig(process.env, hostname(), role);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      exitWith(`Configuration problems, nothing started:\n${error.problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+    throw error;
+  }
+}
+
+export function createLogger(config: NodeConfig, app: string): Logger {
+  return createJsonLogger({ app, version: config.appVersion }, config.logLevel);
+}
+
+function reason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** Connects to Redis, or exits saying where it looked and how to fix it. */
+export async function connectRedis(config: NodeConfig, logger: Logger, name: string): Promise<RedisClient> {
+  let lastLogged = 0;
+  const client = createRedisClient(config.redisUrl, (error) => {
+    // node-redis reports every failed reconnect; one line per 5 s is enough.
+    if (Date.now() - lastLogged < 5_000) return;
+    lastLogged = Date.now();
+    logger.warn("redis.error", { client: name, ...describeError(error) });
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    exitWith(
+      `Cannot reach Redis at ${redactUrl(config.redisUrl)} (${reason(error)}). ` +
+        "Start Redis there, or set REDIS_URL to where it runs.",
+    );
+  }
+  return client;
+}
+
+export type Sql = postgres.Sql;
+
+/** Opens a PostgreSQL pool and checks it once, or exits saying where it looked and how to fix it. */
+export async function connectPostgres(
+  config: NodeConfig,
+  applicationName: string,
+  options: { needsSchema?: boolean } = {},
+): Promise<Sql> {
+  const sql = postgres(config.databaseUrl, {
+    max: config.databasePoolMax,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: applicationName, statement_timeout: 30_000 },
+  });
+  const where = redactUrl(config.databaseUrl);
+  try {
+    await sql`SELECT 1`;
+  } catch (error) {
+    await sql.end({ timeout: 1 });
+    exitWith(
+      `Cannot reach PostgreSQL at ${where} (${reason(error)}). ` +
+        "Start PostgreSQL there, or set DATABASE_URL to where it runs.",
+    );
+  }
+  if (options.needsSchema !== false) {
+    const [row] = await sql<{ ready: boolean }[]>`SELECT to_regclass('tallies') IS NOT NULL AS ready`;
+    if (!row?.ready) {
+      await sql.end({ timeout: 1 });
+      exitWith(`PostgreSQL at ${where} has no voting tables yet. Run \`npm run migrate\` first.`);
+    }
+  }
+  return sql;
+}
+
+/**
+ * Runs `stop` once on SIGTERM or SIGINT (podinfo's order: fail readiness,
+ * drain, close), and exits; a second signal or a stuck shutdown forces exit.
+ */
+export function onShutdown(logger: Logger, stop: (signal: string) => Promise<void>, forceAfterMs = 30_000): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info("shutdown.begin", { signal });
+    setTimeout(() => {
+      logger.error("shutdown.forced", { afterMs: forceAfterMs });
+      process.exit(1);
+    }, forceAfterMs).unref();
+    stop(signal).then(
+      () => {
+        logger.info("shutdown.done");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error("shutdown.failed", describeError(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", handle);
+  process.on("SIGINT", handle);
+}

@@ -1,0 +1,25 @@
+import { hostname } from "node:os";
+import { serve } from "@hono/node-server";
+import { usesDevCookieSecret } from "../core/config.ts";
+import { buildWeb } from "./compose.ts";
+import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./process.ts";
+
+// The web process (`npm run start:web`, the container's default command).
+const config = loadConfig("web");
+const logger = createLogger(config, "vote-web");
+const redis = await connectRedis(config, logger, "web");
+const sql = await connectPostgres(config, "vote-web");
+if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
+const web = buildWeb(config, { redis, sql }, { logger, hostname: hostname() });
+
+const server = serve({ fetch: web.fetch, port: config.port, hostname: "0.0.0.0" }, (info) => {
+  logger.info("web.listening", { port: info.port, url: `http://localhost:${info.port}/vote` });
+});
+
+onShutdown(logger, async () => {
+  web.stopAccepting();
+  // Give load balancers time to see /readyz fail before we stop accepting.
+  await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.allSettled([redis.quit(), sql.end({ timeout: 5 })]);
+});
