@@ -111,8 +111,8 @@ async function main() {
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const dbUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  await migrate(dbUrl);
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+  await migrate(sql, dbUrl);
   const prefix = `bench_${Date.now().toString(36)}:`;
   const redis = createRedisClient(REDIS_URL);
   await redis.connect();

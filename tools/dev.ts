@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import postgres from "postgres";
 import { redactUrl } from "../src/core/config.ts";
 import { migrate } from "../src/node/migrations.ts";
 import { startUpstashBridge } from "./upstash-bridge.ts";
@@ -35,8 +36,10 @@ function stop(message: string): never {
   process.exit(1);
 }
 
+const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
 try {
-  await migrate(databaseUrl);
+  await migrate(sql, databaseUrl);
+  await sql.end();
 } catch (error) {
   stop(
     `dev: cannot migrate PostgreSQL at ${redactUrl(databaseUrl)} (${(error as Error).message.split("\n")[0]}). ` +

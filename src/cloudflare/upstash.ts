@@ -16,9 +16,11 @@ export function createUpstashClient(url: string, token: string): Redis {
 export type ChoiceRecorder = (poll: string, voter: string, choice: string) => Promise<number>;
 
 /** The first step of casting on Workers: the choice and version in Upstash (the queue send follows). */
-export function createUpstashChoiceRecorder(redis: Redis, prefix: string): ChoiceRecorder {
+export function createUpstashChoiceRecorder(redis: Redis, prefix: string, ttlSeconds: number): ChoiceRecorder {
   const recordChoice = redis.createScript<number>(RECORD_CHOICE_SCRIPT);
-  return async (poll, voter, choice) => Number(await recordChoice.exec([ballotKey(prefix, poll, voter)], [choice]));
+  const ttl = String(ttlSeconds);
+  return async (poll, voter, choice) =>
+    Number(await recordChoice.exec([ballotKey(prefix, poll, voter)], [choice, ttl]));
 }
 
 /** VoteStore on Upstash Redis over REST (the Workers runtime). */

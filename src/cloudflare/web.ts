@@ -23,7 +23,7 @@ const appFor = oncePerEnv((env: Env) => {
     config,
     store,
     ballotBox: createQueueBallotBox(
-      createUpstashChoiceRecorder(redis, config.redisPrefix),
+      createUpstashChoiceRecorder(redis, config.redisPrefix, config.voterStateTtlSeconds),
       createQueuePublisher(env.VOTES),
     ),
     readTallies: createEdgeCachedTallyReader(readFromDatabase, caches.default),

@@ -14,6 +14,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Which requests get an access-log line: every failure and every slow one, and a sample of the rest. */
+export interface RequestLogPolicy {
+  /** Share of ordinary requests logged, from 0 (none) to 1 (all). */
+  sampleRate: number;
+  /** A request at least this slow is always logged. */
+  slowMs: number;
+}
+
 /** Settings both runtimes share. */
 export interface AppConfig {
   polls: PollCatalog;
@@ -24,6 +32,10 @@ export interface AppConfig {
   appVersion: string;
   /** Prefix of every Redis key, so several deployments (or tests) can share one Redis. */
   redisPrefix: string;
+  /** How long a voter's current choice stays in Redis after their last vote (the database keeps it for good). */
+  voterStateTtlSeconds: number;
+  /** Which requests get an access-log line. */
+  requestLog: RequestLogPolicy;
 }
 
 const DEV_COOKIE_SECRET = "dev-only-cookie-secret-change-me";
@@ -54,6 +66,16 @@ export class ConfigReader {
     const problem = check?.(raw);
     if (problem) this.problems.push(`${name} ${problem}`);
     return raw;
+  }
+
+  fraction(name: string, fallback: number): number {
+    const raw = this.text(name, String(fallback));
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+      this.problems.push(`${name} must be a number from 0 to 1 (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return value;
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {
@@ -106,8 +128,15 @@ export function readAppConfig(read: ConfigReader, env: ConfigSource, needsCookie
   const redisPrefix = read.text("REDIS_PREFIX", "vote:", (value) =>
     /^[\w:.-]{1,64}$/.test(value) ? undefined : "may only hold letters, digits and : . - _",
   );
+  const voterStateTtlSeconds = read.integer("VOTER_STATE_TTL_SECONDS", 30 * 24 * 60 * 60, 60, 10 * 365 * 24 * 60 * 60);
+  const requestLog = {
+    sampleRate: read.fraction("REQUEST_LOG_SAMPLE_RATE", 1),
+    slowMs: read.integer("SLOW_REQUEST_MS", 1_000, 1, 600_000),
+  };
   return {
     redisPrefix,
+    voterStateTtlSeconds,
+    requestLog,
     polls: createPollCatalog([createDefaultPoll(optionA.trim(), optionB.trim())]),
     cookieSecret,
     voteRateLimit,

@@ -65,3 +65,22 @@ export interface RequestObserver {
 export interface RateLimiter {
   take(key: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>;
 }
+
+/**
+ * A vote that can't be taken right now, through no fault of the client: the
+ * vote store is full or the queue refused the ballot. Nothing was counted;
+ * the client may try again after `retryAfterSeconds` (HTTP 503).
+ */
+export class VotingUnavailableError extends Error {
+  override name = "VotingUnavailableError";
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 5, options?: ErrorOptions) {
+    super(message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Results that can't be read and were never read before (the database is away since start-up): HTTP 503. */
+export class ResultsUnavailableError extends Error {
+  override name = "ResultsUnavailableError";
+}

@@ -1,14 +1,18 @@
 import type { PollCatalog } from "../domain/polls.ts";
 import { type PollResults, summarizeResults } from "../domain/tallies.ts";
 import { findPoll } from "./cast-vote.ts";
-import type { TallyReader } from "./ports.ts";
+import type { TallySnapshot } from "./last-known-tallies.ts";
+
+/** What `GET /api/results` answers: the results, and whether they are current (false while the database is away). */
+export type LiveResults = PollResults & { current: boolean };
 
 /** A poll's counts joined with its options; undefined when there is no such poll. */
 export async function readResults(
-  deps: { polls: PollCatalog; readTallies: TallyReader },
+  deps: { polls: PollCatalog; readTallies: (poll: string) => Promise<TallySnapshot> },
   pollId: unknown,
-): Promise<PollResults | undefined> {
+): Promise<LiveResults | undefined> {
   const poll = findPoll(deps.polls, pollId);
   if (!poll) return undefined;
-  return summarizeResults(poll, await deps.readTallies(poll.id));
+  const snapshot = await deps.readTallies(poll.id);
+  return { ...summarizeResults(poll, snapshot.counts), current: snapshot.current };
 }

@@ -11,8 +11,10 @@ export interface AppDeps {
   logger: Logger;
   /** Name shown on the vote page, as the original app shows its container id. */
   hostname: string;
-  /** Dependencies /readyz checks; each rejects when unreachable. */
+  /** Dependencies /readyz checks; each rejects when unreachable. Without one of them the process can't take votes. */
   readiness: Record<string, () => Promise<void>>;
+  /** Dependencies /readyz reports in its body without failing (PostgreSQL: votes wait in the queue while it is away). */
+  reported?: Record<string, () => Promise<void>>;
   /** False once shutdown has begun, so /readyz fails and load balancers drain us. */
   isAccepting?: () => boolean;
   rateLimiter?: RateLimiter;

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { castVote } from "../core/cast-vote.ts";
-import { readResults } from "../core/read-results.ts";
-import type { PollResults } from "../domain/tallies.ts";
+import type { TallySnapshot } from "../core/last-known-tallies.ts";
+import { type LiveResults, readResults } from "../core/read-results.ts";
 import type { AppDeps } from "./deps.ts";
 import { noSuchPoll, refusedVote } from "./errors.tsx";
 import { ensureVoter } from "./middleware/voter-cookie.ts";
@@ -22,8 +22,12 @@ export async function castVoteFromRequest(c: Context, deps: AppDeps, poll: unkno
 }
 
 /** The results of the poll a request names (`?poll=`, else the default one); unknown polls are a 404. */
-export async function resultsFromRequest(c: Context, deps: AppDeps): Promise<PollResults> {
-  const results = await readResults({ polls: deps.config.polls, readTallies: deps.readTallies }, c.req.query("poll"));
+export async function resultsFromRequest(
+  c: Context,
+  deps: AppDeps,
+  readTallies: (poll: string) => Promise<TallySnapshot>,
+): Promise<LiveResults> {
+  const results = await readResults({ polls: deps.config.polls, readTallies }, c.req.query("poll"));
   if (!results) throw noSuchPoll();
   return results;
 }

@@ -4,7 +4,7 @@ import { createApp } from "../http/app.ts";
 import { createHealthRoutes } from "../http/routes/health.ts";
 import { createPostgresArchive } from "../postgres/archive.ts";
 import { streamNames } from "../redis/keys.ts";
-import { clientAddress } from "./client-address.ts";
+import { createClientAddress } from "./client-address.ts";
 import type { NodeConfig } from "./config.ts";
 import { createMetrics, createMetricsRoutes } from "./metrics.ts";
 import type { Sql } from "./process.ts";
@@ -41,20 +41,23 @@ export function buildWeb(
   const { redis, sql } = connections;
   const archive = createPostgresArchive(sql);
   const metrics = createMetrics({ app: "vote-web", version: config.appVersion });
+  metrics.trackDependency("postgres", archive.ping);
   let accepting = true;
   const app = createApp({
     config,
     store: createRedisVoteStore(redis, config.redisPrefix),
-    ballotBox: createStreamBallotBox(redis, config.redisPrefix),
+    ballotBox: createStreamBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
     readTallies: createCachedTallyReader(archive.readTallies, RESULTS_TTL_MS),
     logger: options.logger,
     hostname: options.hostname,
-    readiness: { redis: () => redis.ping().then(() => {}), postgres: archive.ping },
+    // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.
+    readiness: { redis: () => redis.ping().then(() => {}) },
+    reported: { postgres: archive.ping },
     isAccepting: () => accepting,
     ...(config.voteRateLimit > 0
       ? { rateLimiter: createRedisRateLimiter(redis, config.redisPrefix, config.voteRateLimit) }
       : {}),
-    clientIp: clientAddress,
+    clientIp: createClientAddress(config.trustedProxyHops),
     observer: metrics.observer,
   });
   // On the app itself, so an unknown path still gets the app's 404 page.

@@ -11,6 +11,8 @@ export interface NodeConfig extends AppConfig {
   consumerClaimIdleMs: number;
   /** How long a stopping web process keeps serving after failing /readyz. */
   shutdownDelayMs: number;
+  /** Proxies in front of the web process that append to X-Forwarded-For; 0 trusts no forwarded header. */
+  trustedProxyHops: number;
 }
 
 /** The Node processes' settings; `role` says which process reads them. */
@@ -30,6 +32,7 @@ export function parseNodeConfig(
     consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 500, 1, 10_000),
     consumerClaimIdleMs: read.integer("CONSUMER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
     shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+    trustedProxyHops: read.integer("TRUSTED_PROXY_HOPS", 0, 0, 10),
   };
   read.finish();
   return config;

@@ -34,6 +34,21 @@ export function createMetrics(labels: { app: string; version: string }) {
     registers: [registry],
   });
 
+  const dependencies = new Map<string, () => Promise<void>>();
+  new Gauge({
+    name: "vote_dependency_up",
+    help: "Whether a dependency answered at the last scrape (1) or not (0).",
+    labelNames: ["dependency"],
+    registers: [registry],
+    async collect() {
+      await Promise.all(
+        [...dependencies].map(async ([dependency, ping]) => {
+          this.set({ dependency }, (await answersWithin(ping, 2_000)) ? 1 : 0);
+        }),
+      );
+    },
+  });
+
   const observer: RequestObserver = {
     observe({ method, route, status, seconds }) {
       requests.inc({ method, route, status: String(status) });
@@ -48,6 +63,10 @@ export function createMetrics(labels: { app: string; version: string }) {
       votesProcessed.inc({ outcome: "applied" }, batch.size - batch.dead);
       if (batch.dead > 0) votesProcessed.inc({ outcome: "dead_lettered" }, batch.dead);
       batchSeconds.observe(batch.seconds);
+    },
+    /** Reports `vote_dependency_up{dependency=name}`: whether `ping` answers within 2 s, checked at scrape time. */
+    trackDependency(name: string, ping: () => Promise<void>) {
+      dependencies.set(name, ping);
     },
     /** Registers the stream backlog gauge, read at scrape time. */
     trackBacklog(read: () => Promise<number>) {
@@ -64,6 +83,21 @@ export function createMetrics(labels: { app: string; version: string }) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+async function answersWithin(ping: () => Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), ms);
+  });
+  try {
+    await Promise.race([ping(), timeout]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** GET /metrics in Prometheus text, for the web server and the consumer alike. */
 export function createMetricsRoutes(metrics: Metrics): Hono {

@@ -5,6 +5,7 @@ import { createJsonLogger, describeError } from "../core/logger.ts";
 import type { Logger } from "../core/ports.ts";
 import { type NodeConfig, parseNodeConfig } from "./config.ts";
 import { createRedisClient, type RedisClient } from "./redis-client.ts";
+import { latestMigration } from "./schema.ts";
 
 /** Stops the process with one line for a person to read: no stack trace. */
 export function exitWith(message: string): never {
@@ -80,10 +81,16 @@ export async function connectPostgres(
     );
   }
   if (options.needsSchema !== false) {
-    const [row] = await sql<{ ready: boolean }[]>`SELECT to_regclass('tallies') IS NOT NULL AS ready`;
-    if (!row?.ready) {
+    // Never run against a schema older than this code: its newest migration must be applied.
+    const latest = latestMigration();
+    const [row] = await sql<{ applied: boolean }[]>`
+      SELECT to_regclass('schema_migrations') IS NOT NULL
+        AND EXISTS (SELECT 1 FROM schema_migrations WHERE version = ${latest}) AS applied`.catch(async () => [
+      { applied: false },
+    ]);
+    if (!row?.applied) {
       await sql.end({ timeout: 1 });
-      exitWith(`PostgreSQL at ${where} has no voting tables yet. Run \`npm run migrate\` first.`);
+      exitWith(`PostgreSQL at ${where} lacks migration ${latest} that this code needs. Run \`npm run migrate\` first.`);
     }
   }
   return sql;

@@ -12,7 +12,7 @@ const scripts = {
     parseCommand(
       parser: CommandParser,
       keys: [ballot: string, stream: string],
-      args: [string, string, string, string],
+      args: [choice: string, poll: string, voter: string, castAt: string, ttlSeconds: string],
     ) {
       for (const key of keys) parser.pushKey(key);
       parser.push(...args);

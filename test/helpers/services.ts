@@ -29,8 +29,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
   const sql = postgres(url.toString(), { max: 4, onnotice: () => {} });
+  await migrate(sql, url.toString());
   return {
     name,
     url: url.toString(),

@@ -28,6 +28,10 @@ describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", async 
         (key) => redis.client.hGet(key, "version"),
         redis.prefix,
       ),
+    async forgetVoters() {
+      const keys = await scanKeys(redis.client, `${redis.prefix}ballot:*`);
+      if (keys.length > 0) await redis.client.del(keys);
+    },
     async close() {
       stop.abort();
       await running;

@@ -19,7 +19,11 @@ describe("the vote rate limit (VOTE_RATE_LIMIT)", () => {
   afterAll(() => sql.end());
 
   function appWithLimit(perMinute: number) {
-    const config = parseNodeConfig({ VOTE_RATE_LIMIT: String(perMinute), REDIS_PREFIX: redis.prefix });
+    const config = parseNodeConfig({
+      VOTE_RATE_LIMIT: String(perMinute),
+      REDIS_PREFIX: redis.prefix,
+      TRUSTED_PROXY_HOPS: "1",
+    });
     return buildWeb(
       config,
       { redis: redis.client, sql },

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { VotingUnavailableError } from "../../src/core/ports.ts";
 import { createRedisRateLimiter } from "../../src/node/redis-rate-limiter.ts";
 import { createRedisVoteStore } from "../../src/node/redis-vote-store.ts";
 import { createStreamBallotBox } from "../../src/node/stream-ballot-box.ts";
@@ -7,6 +8,7 @@ import { streamNames } from "../../src/redis/keys.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
 
 const castAt = "2026-11-26T10:00:00.000Z";
+const TTL_SECONDS = 3_600;
 
 describe("the Redis vote store", () => {
   let redis: TestRedis;
@@ -17,8 +19,8 @@ describe("the Redis vote store", () => {
     await redis.cleanup();
   });
 
-  it("gives each vote of a voter the next version, even when many arrive at once", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix);
+  it("gives each vote of a voter a higher version than the last, even when many arrive at once", async () => {
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     const versions = await Promise.all(
       Array.from(
@@ -26,55 +28,101 @@ describe("the Redis vote store", () => {
         async (_, i) => (await box.cast({ poll: "default", voter, choice: i % 2 === 0 ? "a" : "b", castAt })).version,
       ),
     );
-    expect([...versions].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(new Set(versions).size).toBe(200);
+    const sorted = [...versions].sort((x, y) => x - y);
+    // Versions come from the Redis clock in milliseconds (or one more than the last, within a millisecond).
+    expect(sorted[0]).toBeGreaterThan(Date.parse("2026-01-01") - 1);
+    expect(sorted.at(-1)! - sorted[0]!).toBeLessThan(60_000);
+    const { version } = await box.cast({ poll: "default", voter, choice: "a", castAt });
+    expect(version).toBeGreaterThan(sorted.at(-1)!);
+  });
+
+  it("keeps a voter's state for the time to live after each vote", async () => {
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const voter = randomUUID();
+    await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const ttl = await redis.client.ttl(`${redis.prefix}ballot:default:${voter}`);
+    expect(ttl).toBeGreaterThan(TTL_SECONDS - 5);
+    expect(ttl).toBeLessThanOrEqual(TTL_SECONDS);
+  });
+
+  it("still gives a higher version once the voter's state has expired or Redis has lost it", async () => {
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const voter = randomUUID();
+    const before = await box.cast({ poll: "default", voter, choice: "a", castAt });
+    await redis.client.del(`${redis.prefix}ballot:default:${voter}`);
+    const after = await box.cast({ poll: "default", voter, choice: "b", castAt });
+    expect(after.version).toBeGreaterThan(before.version);
+  });
+
+  it("refuses a vote with VotingUnavailableError, writing nothing, when Redis is full", async () => {
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const voter = randomUUID();
+    const original = (await redis.client.configGet("maxmemory")).maxmemory ?? "0";
+    const policy = (await redis.client.configGet("maxmemory-policy"))["maxmemory-policy"] ?? "noeviction";
+    try {
+      await redis.client.configSet({ maxmemory: "1", "maxmemory-policy": "noeviction" });
+      await expect(box.cast({ poll: "default", voter, choice: "a", castAt })).rejects.toBeInstanceOf(
+        VotingUnavailableError,
+      );
+    } finally {
+      await redis.client.configSet({ maxmemory: original, "maxmemory-policy": policy });
+    }
+    expect(await redis.client.exists(`${redis.prefix}ballot:default:${voter}`)).toBe(0);
+    expect(await redis.client.exists(streamNames(redis.prefix).stream)).toBe(0);
   });
 
   it("remembers the choice that went with the highest version", async () => {
     const store = createRedisVoteStore(redis.client, redis.prefix);
-    const box = createStreamBallotBox(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     expect(await store.currentChoice("default", voter)).toBeNull();
     await box.cast({ poll: "default", voter, choice: "a", castAt });
     const { version } = await box.cast({ poll: "default", voter, choice: "b", castAt });
-    expect(version).toBe(2);
     expect(await store.currentChoice("default", voter)).toBe("b");
     // The choice and the version live in one hash, written by one script.
-    expect(await redis.client.hGetAll(`${redis.prefix}ballot:default:${voter}`)).toEqual({ choice: "b", version: "2" });
+    expect(await redis.client.hGetAll(`${redis.prefix}ballot:default:${voter}`)).toEqual({
+      choice: "b",
+      version: String(version),
+    });
   });
 
   it("keeps voters and polls apart", async () => {
     const store = createRedisVoteStore(redis.client, redis.prefix);
-    const box = createStreamBallotBox(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const recordChoice = async (poll: string, voter: string, choice: string) =>
       (await box.cast({ poll, voter, choice, castAt })).version;
     const [x, y] = [randomUUID(), randomUUID()];
     await recordChoice("default", x, "a");
-    expect(await recordChoice("default", y, "b")).toBe(1);
-    expect(await recordChoice("other", x, "b")).toBe(1);
+    await recordChoice("default", y, "b");
+    await recordChoice("other", x, "b");
     expect(await store.currentChoice("default", x)).toBe("a");
+    expect(await store.currentChoice("default", y)).toBe("b");
+    expect(await store.currentChoice("other", x)).toBe("b");
+    expect(await store.currentChoice("other", y)).toBeNull();
   });
 
   it("still works after Redis forgot its scripts (SCRIPT FLUSH)", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const first = await box.cast({ poll: "default", voter, choice: "a", castAt });
     await redis.client.scriptFlush();
-    expect((await box.cast({ poll: "default", voter, choice: "b", castAt })).version).toBe(2);
+    expect((await box.cast({ poll: "default", voter, choice: "b", castAt })).version).toBeGreaterThan(first.version);
   });
 
   it("casts a ballot in one script: the choice, the next version and the queued entry together", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix);
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const store = createRedisVoteStore(redis.client, redis.prefix);
     const voter = randomUUID();
     const first = await box.cast({ poll: "default", voter, choice: "a", castAt });
     const second = await box.cast({ poll: "default", voter, choice: "b", castAt });
-    expect([first.version, second.version]).toEqual([1, 2]);
+    expect(second.version).toBeGreaterThan(first.version);
     expect(await store.currentChoice("default", voter)).toBe("b");
     const entries = await redis.client.xRange(streamNames(redis.prefix).stream, "-", "+");
     const queued = (entries ?? []).map((entry) => JSON.parse(entry!.message.ballot!));
     expect(queued).toEqual([
-      { poll: "default", voter, choice: "a", version: 1, castAt },
-      { poll: "default", voter, choice: "b", version: 2, castAt },
+      { poll: "default", voter, choice: "a", version: first.version, castAt },
+      { poll: "default", voter, choice: "b", version: second.version, castAt },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describeHttpContract } from "../contract/http-contract.ts";
-import { acceptedVotes, resetState, settled } from "./support.ts";
+import { acceptedVotes, forgetVoters, resetState, settled } from "./support.ts";
 
 // The same HTTP contract as test/integration/http-node.test.ts, against the
 // web Worker inside workerd, its queue feeding the real consumer code.
@@ -9,6 +9,7 @@ describeHttpContract("Workers: the web Worker in workerd", async () => {
   return {
     fetch: (request) => SELF.fetch(request),
     acceptedVotes,
+    forgetVoters,
     close: () => settled(),
   };
 });

@@ -53,3 +53,9 @@ export async function settled(timeoutMs = 30_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Deletes every voter's state, as an expiry or a Redis without persistence would. */
+export async function forgetVoters(): Promise<void> {
+  const keys = await keysMatching(`${prefix}ballot:*`);
+  if (keys.length > 0) await redis.del(...keys);
+}

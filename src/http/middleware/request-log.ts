@@ -1,19 +1,31 @@
 import type { MiddlewareHandler } from "hono";
+import type { RequestLogPolicy } from "../../core/config.ts";
 import type { Logger, RequestObserver } from "../../core/ports.ts";
 
-/** Times every request, reports it to the observer (metrics) and logs one line for it. */
-export function requestLog(logger: Logger, observer?: RequestObserver): MiddlewareHandler {
+/**
+ * Times every request and reports it to the observer (metrics see them all).
+ * Logs one line for each 5xx and each slow request, and for a sample of the
+ * rest: a results page polled every second by a thousand viewers would
+ * otherwise write 86 million lines a day.
+ */
+export function requestLog(
+  logger: Logger,
+  observer: RequestObserver | undefined,
+  policy: RequestLogPolicy = { sampleRate: 1, slowMs: 1_000 },
+): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     await next();
-    const seconds = (performance.now() - started) / 1000;
+    const ms = performance.now() - started;
     const route = c.req.routePath ?? "unmatched";
-    observer?.observe({ method: c.req.method, route, status: c.res.status, seconds });
-    logger.info("http.request", {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(seconds * 10_000) / 10,
-    });
+    const status = c.res.status;
+    observer?.observe({ method: c.req.method, route, status, seconds: ms / 1000 });
+    const failed = status >= 500;
+    const slow = ms >= policy.slowMs;
+    if (!failed && !slow && (policy.sampleRate <= 0 || Math.random() >= policy.sampleRate)) return;
+    const fields = { method: c.req.method, path: c.req.path, status, ms: Math.round(ms * 10) / 10 };
+    if (failed) logger.error("http.request", fields);
+    else if (slow) logger.warn("http.request", { ...fields, slow: true });
+    else logger.info("http.request", fields);
   };
 }

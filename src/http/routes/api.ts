@@ -1,13 +1,14 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { TallySnapshot } from "../../core/last-known-tallies.ts";
 import type { AppDeps } from "../deps.ts";
 import { castVoteFromRequest, resultsFromRequest } from "../vote-request.ts";
 
 /** The JSON API: results, and votes for clients that aren't browsers. */
-export function createApiRoutes(deps: AppDeps): Hono {
+export function createApiRoutes(deps: AppDeps, readTallies: (poll: string) => Promise<TallySnapshot>): Hono {
   const routes = new Hono();
 
-  routes.get("/results", async (c) => c.json(await resultsFromRequest(c, deps)));
+  routes.get("/results", async (c) => c.json(await resultsFromRequest(c, deps, readTallies)));
 
   routes.post("/votes", async (c) => {
     if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) {

@@ -5,6 +5,8 @@ const CHECK_TIMEOUT_MS = 2_000;
 export interface HealthOptions {
   /** Dependencies /readyz checks; each rejects when unreachable. */
   readiness: Record<string, () => Promise<void>>;
+  /** Dependencies /readyz reports in its body, without failing on them. */
+  reported?: Record<string, () => Promise<void>> | undefined;
   /** False once shutdown has begun, so /readyz fails and load balancers drain us. */
   isAccepting?: (() => boolean) | undefined;
   /** Why the process is stuck, if it is (a consumer whose loop stopped turning); /healthz then fails. */
@@ -27,22 +29,28 @@ export function createHealthRoutes(options: HealthOptions): Hono {
   routes.get("/readyz", async (c) => {
     c.header("Cache-Control", "no-store");
     if (options.isAccepting && !options.isAccepting()) return c.json({ status: "shutting down" }, 503);
-    const checks: Record<string, string> = {};
-    await Promise.all(
-      Object.entries(options.readiness).map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
-          checks[name] = "ok";
-        } catch {
-          checks[name] = "unreachable";
-        }
-      }),
-    );
-    const ready = Object.values(checks).every((state) => state === "ok");
-    return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+    const [gating, reported] = await Promise.all([runChecks(options.readiness), runChecks(options.reported ?? {})]);
+    const ready = Object.values(gating).every((state) => state === "ok");
+    return c.json({ status: ready ? "ready" : "not ready", checks: { ...gating, ...reported } }, ready ? 200 : 503);
   });
 
   return routes;
+}
+
+/** Runs every check at once, each within the time limit: "ok" or "unreachable" by name. */
+async function runChecks(checks: Record<string, () => Promise<void>>): Promise<Record<string, string>> {
+  const results: Record<string, string> = {};
+  await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), CHECK_TIMEOUT_MS);
+        results[name] = "ok";
+      } catch {
+        results[name] = "unreachable";
+      }
+    }),
+  );
+  return results;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

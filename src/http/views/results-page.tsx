@@ -1,9 +1,10 @@
+import type { LiveResults } from "../../core/read-results.ts";
 import { DEFAULT_POLL_ID } from "../../domain/polls.ts";
-import { describeTotal, type PollResults } from "../../domain/tallies.ts";
+import { describeTotal } from "../../domain/tallies.ts";
 import { Layout } from "./layout.tsx";
 
 /** The counts, polled by htmx every second; it replaces itself (outerHTML). */
-export function ResultsFragment({ results }: { results: PollResults }) {
+export function ResultsFragment({ results }: { results: LiveResults }) {
   const query = results.poll === DEFAULT_POLL_ID ? "" : `?poll=${encodeURIComponent(results.poll)}`;
   return (
     <section
@@ -30,11 +31,17 @@ export function ResultsFragment({ results }: { results: PollResults }) {
       <p class="total" id="total">
         {describeTotal(results.total)}
       </p>
+      {results.current ? null : (
+        <p class="stale" id="stale">
+          These are the last counts that could be read: the database isn't answering right now. Votes are still taken
+          and will show once it is back.
+        </p>
+      )}
     </section>
   );
 }
 
-export function ResultsPage({ results }: { results: PollResults }) {
+export function ResultsPage({ results }: { results: LiveResults }) {
   return (
     <Layout title={`Results: ${results.question}`}>
       <h1>{results.question}</h1>
