@@ -1,8 +1,10 @@
 import { type AppConfig, type ConfigSource, parseAppConfig } from "../core/config.ts";
 import { createJsonLogger, describeError } from "../core/logger.ts";
+import { createPollDirectory } from "../core/poll-directory.ts";
 import type { Logger } from "../core/ports.ts";
 import { processVotes } from "../core/process-votes.ts";
 import { createPostgresArchive } from "../postgres/archive.ts";
+import { createPostgresPollArchive } from "../postgres/polls.ts";
 import { withHyperdrive } from "./hyperdrive.ts";
 import { oncePerEnv } from "./once-per-env.ts";
 
@@ -21,6 +23,14 @@ const settingsFor = oncePerEnv((env: ConsumerBindings): { config: AppConfig; log
   return { config, logger: createJsonLogger({ app: "vote-consumer", version: config.appVersion }, config.logLevel) };
 });
 
+/** The default poll (OPTION_A, OPTION_B) is written to PostgreSQL once per isolate, like a Node process at start-up. */
+const defaultPollSaved = new WeakSet<object>();
+async function saveDefaultPollOnce(env: object, save: () => Promise<void>): Promise<void> {
+  if (defaultPollSaved.has(env)) return;
+  await save();
+  defaultPollSaved.add(env);
+}
+
 /**
  * The Cloudflare Queue consumer: the same processVotes as the Node consumer,
  * against PostgreSQL through Hyperdrive. A message is acknowledged only after
@@ -33,13 +43,16 @@ export async function consumeVotes(batch: MessageBatch<unknown>, env: ConsumerBi
   const started = Date.now();
   let outcomes: Awaited<ReturnType<typeof processVotes>>;
   try {
-    outcomes = await withHyperdrive(env.HYPERDRIVE, (sql) =>
-      processVotes(
+    outcomes = await withHyperdrive(env.HYPERDRIVE, async (sql) => {
+      // Polls come straight from PostgreSQL here: the consumer writes there anyway.
+      const polls = createPostgresPollArchive(sql);
+      await saveDefaultPollOnce(env, () => polls.savePoll(config.polls.defaultPoll));
+      return await processVotes(
         batch.messages.map((message) => message.body),
         createPostgresArchive(sql),
-        config.polls,
-      ),
-    );
+        createPollDirectory({ defaultPoll: config.polls.defaultPoll, store: polls, ttlMs: 0 }),
+      );
+    });
   } catch (error) {
     const attempts = Math.max(...batch.messages.map((message) => message.attempts));
     logger.error("batch.retry", { ...describeError(error), size: batch.messages.length, attempts });

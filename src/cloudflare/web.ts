@@ -5,10 +5,12 @@ import { createPostgresArchive } from "../postgres/archive.ts";
 import { parseWebEnv } from "./config.ts";
 import { createEdgeCachedTallyReader } from "./edge-cache.ts";
 import { withHyperdrive } from "./hyperdrive.ts";
+import { createHyperdrivePollArchive } from "./hyperdrive-polls.ts";
 import { oncePerEnv } from "./once-per-env.ts";
 import { createQueueBallotBox } from "./queue-ballot-box.ts";
 import { createQueuePublisher } from "./queue-publisher.ts";
 import { createUpstashChoiceRecorder, createUpstashClient, createUpstashVoteStore } from "./upstash.ts";
+import { createUpstashPollStore } from "./upstash-poll-store.ts";
 import { createUpstashRateLimiter } from "./upstash-rate-limiter.ts";
 
 /** The web Worker's app, wired to Upstash, the VOTES queue and Hyperdrive. */
@@ -27,6 +29,16 @@ const appFor = oncePerEnv((env: Env) => {
       createQueuePublisher(env.VOTES),
     ),
     readTallies: createEdgeCachedTallyReader(readFromDatabase, caches.default),
+    pollStore: createUpstashPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
+    pollArchive: createHyperdrivePollArchive(env.HYPERDRIVE),
+    ...(config.pollCreateRateLimit > 0
+      ? {
+          pollCreateLimiter: createUpstashRateLimiter(redis, config.redisPrefix, config.pollCreateRateLimit, {
+            scope: "polls",
+            window: "1 h",
+          }),
+        }
+      : {}),
     logger,
     hostname: "cloudflare",
     readiness: {

@@ -1,11 +1,12 @@
-import { hasOption, type Poll, type PollCatalog } from "../domain/polls.ts";
+import { DEFAULT_POLL_ID, hasOption, type Poll } from "../domain/polls.ts";
+import type { PollDirectory } from "./poll-directory.ts";
 import type { BallotBox, Clock, RateLimiter } from "./ports.ts";
 
 const MAX_FIELD_LENGTH = 64;
 
 /** What casting a vote needs: the polls, where ballots go, and optionally a throttle and a clock. */
 export interface CastVoteDeps {
-  polls: PollCatalog;
+  polls: PollDirectory;
   ballotBox: BallotBox;
   rateLimiter?: RateLimiter | undefined;
   clock?: Clock | undefined;
@@ -26,14 +27,14 @@ export interface CastVoteInput {
 export type CastVoteOutcome =
   | { ok: true; poll: Poll; choice: string; version: number }
   | { ok: false; reason: "unknown-poll" }
+  | { ok: false; reason: "closed"; poll: Poll }
   | { ok: false; reason: "missing-choice"; poll: Poll }
   | { ok: false; reason: "unknown-option"; poll: Poll }
   | { ok: false; reason: "rate-limited"; poll: Poll; retryAfter: number };
 
-/** The poll a client named (or the default one); undefined when there is no such poll. */
-export function findPoll(polls: PollCatalog, pollId: unknown): Poll | undefined {
-  if (pollId === undefined || pollId === null || pollId === "") return polls.defaultPoll;
-  return typeof pollId === "string" ? polls.find(pollId) : undefined;
+/** The poll a client named (or the default one when it named none); undefined when there is no such poll. */
+export function findPoll(polls: PollDirectory, pollId: unknown): Promise<Poll | undefined> {
+  return polls.find(pollId === undefined || pollId === null || pollId === "" ? DEFAULT_POLL_ID : pollId);
 }
 
 /**
@@ -42,8 +43,9 @@ export function findPoll(polls: PollCatalog, pollId: unknown): Poll | undefined 
  * before anything is written.
  */
 export async function castVote(deps: CastVoteDeps, input: CastVoteInput): Promise<CastVoteOutcome> {
-  const poll = findPoll(deps.polls, input.poll);
+  const poll = await findPoll(deps.polls, input.poll);
   if (!poll) return { ok: false, reason: "unknown-poll" };
+  if (poll.status === "closed") return { ok: false, reason: "closed", poll };
   const { choice } = input;
   if (choice === undefined || choice === null || choice === "") return { ok: false, reason: "missing-choice", poll };
   if (typeof choice !== "string" || choice.length > MAX_FIELD_LENGTH || !hasOption(poll, choice)) {

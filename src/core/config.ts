@@ -36,6 +36,10 @@ export interface AppConfig {
   voterStateTtlSeconds: number;
   /** Which requests get an access-log line. */
   requestLog: RequestLogPolicy;
+  /** Polls a client may create per hour; 0 turns the limit off. */
+  pollCreateRateLimit: number;
+  /** Where the app is reached from outside (for the links and QR codes of polls); else each request's own origin. */
+  publicUrl: string | undefined;
 }
 
 const DEV_COOKIE_SECRET = "dev-only-cookie-secret-change-me";
@@ -133,9 +137,19 @@ export function readAppConfig(read: ConfigReader, env: ConfigSource, needsCookie
     sampleRate: read.fraction("REQUEST_LOG_SAMPLE_RATE", 1),
     slowMs: read.integer("SLOW_REQUEST_MS", 1_000, 1, 600_000),
   };
+  const pollCreateRateLimit = read.integer("POLL_CREATE_RATE_LIMIT", 10, 0, 1_000_000);
+  const publicUrl = read.text("PUBLIC_URL", "", (value) => {
+    try {
+      return ["http:", "https:"].includes(new URL(value).protocol) ? undefined : "must start with http:// or https://";
+    } catch {
+      return "must be a URL like https://vote.example.org";
+    }
+  });
   return {
     redisPrefix,
     voterStateTtlSeconds,
+    pollCreateRateLimit,
+    publicUrl: publicUrl === "" ? undefined : publicUrl.replace(/\/+$/, ""),
     requestLog,
     polls: createPollCatalog([createDefaultPoll(optionA.trim(), optionB.trim())]),
     cookieSecret,

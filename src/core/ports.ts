@@ -1,4 +1,5 @@
 import type { Ballot } from "../domain/ballots.ts";
+import type { Poll, PollStatus } from "../domain/polls.ts";
 import type { TallyCounts } from "../domain/tallies.ts";
 
 /** Where each voter's current choice can be read back (Redis, Upstash on Workers). */
@@ -34,9 +35,11 @@ export interface VoteArchive {
   /**
    * Applies ballots in one transaction: keeps the highest version per voter
    * and moves the tallies by the difference. Idempotent and order-free.
-   * Throws PermanentArchiveError when the data itself is refused.
+   * Ballots of a closed poll are not applied: their positions come back with
+   * the reason, so a closed poll's counts are final. Throws
+   * PermanentArchiveError when the data itself is refused.
    */
-  applyBallots(ballots: readonly Ballot[]): Promise<void>;
+  applyBallots(ballots: readonly Ballot[]): Promise<Map<number, string>>;
   readTallies(poll: string): Promise<TallyCounts>;
   ping(): Promise<void>;
 }
@@ -61,7 +64,7 @@ export interface RequestObserver {
   observe(request: { method: string; route: string; status: number; seconds: number }): void;
 }
 
-/** Per-client vote throttle; `retryAfter` is in seconds. */
+/** Per-client throttle (votes per minute, polls per hour); `retryAfter` is in seconds. */
 export interface RateLimiter {
   take(key: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>;
 }
@@ -83,4 +86,38 @@ export class VotingUnavailableError extends Error {
 /** Results that can't be read and were never read before (the database is away since start-up): HTTP 503. */
 export class ResultsUnavailableError extends Error {
   override name = "ResultsUnavailableError";
+}
+
+/** The vote path's copy of each poll (Redis, Upstash on Workers): read on every vote, never PostgreSQL. */
+export interface PollStore {
+  readPoll(id: string): Promise<Poll | undefined>;
+  writePoll(poll: Poll): Promise<void>;
+}
+
+/** One voter's current ballot, as the export shows it: the voter as a salted hash, never their id. */
+export interface BallotRow {
+  voter: string;
+  option: string;
+  castAt: string;
+}
+
+/** The record of polls (PostgreSQL): created, closed and reopened here first, then copied to the PollStore. */
+export interface PollArchive {
+  /** Stores a new poll with the hash of its manage token. */
+  createPoll(poll: Poll, manageTokenHash: string): Promise<void>;
+  /** Creates or updates a poll that has no manage token (the default poll, from OPTION_A and OPTION_B). */
+  savePoll(poll: Poll): Promise<void>;
+  readPoll(id: string): Promise<Poll | undefined>;
+  /** The hash of the poll's manage token; null when it has none, undefined when there is no such poll. */
+  readManageTokenHash(id: string): Promise<string | null | undefined>;
+  /** Sets the status; returns the poll as it now is, or undefined when there is no such poll. */
+  setStatus(id: string, status: PollStatus): Promise<Poll | undefined>;
+  /** Every voter's current ballot in the poll, oldest first. */
+  readBallots(id: string): Promise<BallotRow[]>;
+}
+
+/** Where new ids and tokens come from: random, URL-safe. */
+export interface Randomness {
+  pollId(): string;
+  manageToken(): string;
 }

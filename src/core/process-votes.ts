@@ -1,5 +1,5 @@
 import { type Ballot, parseBallot } from "../domain/ballots.ts";
-import type { PollCatalog } from "../domain/polls.ts";
+import type { Poll } from "../domain/polls.ts";
 import { PermanentArchiveError, type VoteArchive } from "./ports.ts";
 
 /** The fate of one message: applied (or already applied), or refused with a reason. */
@@ -17,12 +17,13 @@ export type VoteOutcome = { ok: true } | { ok: false; reason: string };
 export async function processVotes(
   messages: readonly unknown[],
   archive: VoteArchive,
-  polls: PollCatalog,
+  polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
 ): Promise<VoteOutcome[]> {
+  const known = await lookUpPolls(messages, polls);
   const outcomes: VoteOutcome[] = [];
   const valid: { index: number; ballot: Ballot }[] = [];
   messages.forEach((message, index) => {
-    const check = parseBallot(message, polls);
+    const check = parseBallot(message, { find: (id) => known.get(id) });
     if (check.ok) {
       valid.push({ index, ballot: check.ballot });
       outcomes[index] = { ok: true };
@@ -34,6 +35,39 @@ export async function processVotes(
   return outcomes;
 }
 
+/** The polls a batch names, each looked up once. */
+async function lookUpPolls(
+  messages: readonly unknown[],
+  polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
+): Promise<Map<string, Poll>> {
+  const ids = new Set<string>();
+  for (const message of messages) {
+    const poll = pollIdOf(message);
+    if (poll !== undefined) ids.add(poll);
+  }
+  const found = new Map<string, Poll>();
+  await Promise.all(
+    [...ids].map(async (id) => {
+      const poll = await polls.find(id);
+      if (poll) found.set(id, poll);
+    }),
+  );
+  return found;
+}
+
+function pollIdOf(message: unknown): string | undefined {
+  let value = message;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const poll = (value as { poll?: unknown } | null)?.poll;
+  return typeof poll === "string" && poll.length <= 64 ? poll : undefined;
+}
+
 async function applyIsolatingRefusals(
   part: { index: number; ballot: Ballot }[],
   archive: VoteArchive,
@@ -41,7 +75,11 @@ async function applyIsolatingRefusals(
 ): Promise<void> {
   if (part.length === 0) return;
   try {
-    await archive.applyBallots(part.map((item) => item.ballot));
+    const refused = await archive.applyBallots(part.map((item) => item.ballot));
+    for (const [position, reason] of refused) {
+      const item = part[position];
+      if (item) outcomes[item.index] = { ok: false, reason };
+    }
   } catch (error) {
     if (!(error instanceof PermanentArchiveError)) throw error;
     const [only] = part;

@@ -23,7 +23,7 @@ export function isVoterId(value: unknown): value is string {
 export type BallotCheck = { ok: true; ballot: Ballot } | { ok: false; reason: string };
 
 /** Checks a queued message against the poll catalog; anything else is malformed. */
-export function parseBallot(message: unknown, polls: PollCatalog): BallotCheck {
+export function parseBallot(message: unknown, polls: Pick<PollCatalog, "find">): BallotCheck {
   if (typeof message === "string") {
     try {
       message = JSON.parse(message);

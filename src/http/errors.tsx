@@ -29,6 +29,8 @@ export function refusedVote(outcome: Exclude<CastVoteOutcome, { ok: true }>): HT
   switch (outcome.reason) {
     case "unknown-poll":
       return noSuchPoll();
+    case "closed":
+      return new HTTPException(409, { message: "This poll is closed: votes are no longer taken." });
     case "missing-choice":
       return new HTTPException(400, { message: "Choose an option: the field 'vote' is missing." });
     case "unknown-option": {
@@ -40,5 +42,19 @@ export function refusedVote(outcome: Exclude<CastVoteOutcome, { ok: true }>): HT
         message: "Too many votes from your address; try again in a minute.",
         res: new Response(null, { headers: { "Retry-After": String(outcome.retryAfter) } }),
       });
+  }
+}
+
+/** Why a manage request was refused: 404 for no such poll, 401 without a token, 403 for a wrong one. */
+export function refusedManager(reason: "unknown-poll" | "no-token" | "wrong-token"): HTTPException {
+  switch (reason) {
+    case "unknown-poll":
+      return noSuchPoll();
+    case "no-token":
+      return new HTTPException(401, {
+        message: "Managing a poll needs its manage link (or Authorization: Bearer <manageToken>).",
+      });
+    case "wrong-token":
+      return new HTTPException(403, { message: "That manage token is not this poll's." });
   }
 }

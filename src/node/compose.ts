@@ -1,14 +1,17 @@
 import { Hono } from "hono";
+import { createPollDirectory } from "../core/poll-directory.ts";
 import type { Logger } from "../core/ports.ts";
 import { createApp } from "../http/app.ts";
 import { createHealthRoutes } from "../http/routes/health.ts";
 import { createPostgresArchive } from "../postgres/archive.ts";
+import { createPostgresPollArchive } from "../postgres/polls.ts";
 import { streamNames } from "../redis/keys.ts";
 import { createClientAddress } from "./client-address.ts";
 import type { NodeConfig } from "./config.ts";
 import { createMetrics, createMetricsRoutes } from "./metrics.ts";
 import type { Sql } from "./process.ts";
 import type { RedisClient } from "./redis-client.ts";
+import { createRedisPollStore } from "./redis-poll-store.ts";
 import { createRedisRateLimiter } from "./redis-rate-limiter.ts";
 import { createRedisVoteStore } from "./redis-vote-store.ts";
 import { createCachedTallyReader } from "./results-cache.ts";
@@ -54,8 +57,25 @@ export function buildWeb(
     readiness: { redis: () => redis.ping().then(() => {}) },
     reported: { postgres: archive.ping },
     isAccepting: () => accepting,
+    pollStore: createRedisPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
+    pollArchive: createPostgresPollArchive(sql),
     ...(config.voteRateLimit > 0
-      ? { rateLimiter: createRedisRateLimiter(redis, config.redisPrefix, config.voteRateLimit) }
+      ? {
+          rateLimiter: createRedisRateLimiter(redis, config.redisPrefix, {
+            scope: "votes",
+            limit: config.voteRateLimit,
+            windowMs: 60_000,
+          }),
+        }
+      : {}),
+    ...(config.pollCreateRateLimit > 0
+      ? {
+          pollCreateLimiter: createRedisRateLimiter(redis, config.redisPrefix, {
+            scope: "polls",
+            limit: config.pollCreateRateLimit,
+            windowMs: 3_600_000,
+          }),
+        }
       : {}),
     clientIp: createClientAddress(config.trustedProxyHops),
     observer: metrics.observer,
@@ -105,7 +125,7 @@ export function buildConsumer(
     claimIdleMs: config.consumerClaimIdleMs,
     ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
     logger,
-    handle: archiveEntries(archive, config.polls),
+    handle: archiveEntries(archive, pollsFromDatabase(config, sql)),
     onBatch(batch) {
       metrics.recordBatch(batch);
       logger.info("batch.done", { size: batch.size, dead: batch.dead, ms: Math.round(batch.seconds * 1000) });
@@ -136,4 +156,15 @@ export function buildConsumer(
       accepting = false;
     },
   };
+}
+
+/** The consumer's view of the polls: straight from PostgreSQL, each remembered for a second. */
+function pollsFromDatabase(config: NodeConfig, sql: Sql) {
+  const archive = createPostgresPollArchive(sql);
+  return createPollDirectory({ defaultPoll: config.polls.defaultPoll, store: archive, ttlMs: 1_000 });
+}
+
+/** Writes the configured default poll (OPTION_A, OPTION_B) to PostgreSQL: a poll like any other there. */
+export async function saveDefaultPoll(config: NodeConfig, sql: Sql): Promise<void> {
+  await createPostgresPollArchive(sql).savePoll(config.polls.defaultPoll);
 }

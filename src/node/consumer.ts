@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { streamNames } from "../redis/keys.ts";
-import { buildConsumer } from "./compose.ts";
+import { buildConsumer, saveDefaultPoll } from "./compose.ts";
 import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./process.ts";
 
 // The consumer process (`npm run start:consumer`): the Redis Stream into PostgreSQL.
@@ -9,6 +9,7 @@ const logger = createLogger(config, "vote-consumer");
 const reader = await connectRedis(config, logger, "consumer-reader");
 const redis = await connectRedis(config, logger, "consumer");
 const sql = await connectPostgres(config, "vote-consumer");
+await saveDefaultPoll(config, sql);
 const consumer = buildConsumer(config, { reader, redis, sql }, { logger });
 const server = serve({ fetch: consumer.fetch, port: config.port, hostname: "0.0.0.0" });
 

@@ -1,7 +1,7 @@
 import { describeError } from "../core/logger.ts";
 import type { Logger, VoteArchive } from "../core/ports.ts";
 import { processVotes, refusedMessages } from "../core/process-votes.ts";
-import type { PollCatalog } from "../domain/polls.ts";
+import type { Poll } from "../domain/polls.ts";
 import type { StreamNames } from "../redis/keys.ts";
 import type { RedisClient } from "./redis-client.ts";
 
@@ -198,7 +198,10 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
 }
 
 /** The consumer's usual handler: processVotes into the archive; refused entries become dead letters. */
-export function archiveEntries(archive: VoteArchive, polls: PollCatalog): StreamConsumerOptions["handle"] {
+export function archiveEntries(
+  archive: VoteArchive,
+  polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
+): StreamConsumerOptions["handle"] {
   return async (entries) => {
     const outcomes = await processVotes(
       entries.map((entry) => entry.body),

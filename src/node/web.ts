@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { serve } from "@hono/node-server";
 import { usesDevCookieSecret } from "../core/config.ts";
-import { buildWeb } from "./compose.ts";
+import { buildWeb, saveDefaultPoll } from "./compose.ts";
 import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./process.ts";
 
 // The web process (`npm run start:web`, the container's default command).
@@ -9,6 +9,7 @@ const config = loadConfig("web");
 const logger = createLogger(config, "vote-web");
 const redis = await connectRedis(config, logger, "web");
 const sql = await connectPostgres(config, "vote-web");
+await saveDefaultPoll(config, sql);
 if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
 const web = buildWeb(config, { redis, sql }, { logger, hostname: hostname() });
 

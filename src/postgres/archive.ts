@@ -25,27 +25,47 @@ function classify(error: unknown): unknown {
 export function createPostgresArchive(sql: Sql): VoteArchive {
   return {
     async applyBallots(ballots) {
+      const refused = new Map<number, string>();
       const newest = latestBallots(ballots).sort(byPollThenVoter);
-      if (newest.length === 0) return;
+      if (newest.length === 0) return refused;
+      const pollIds = [...new Set(newest.map((b) => b.poll))].sort();
+      let open: { id: string }[];
       try {
         // One statement, so one implicit transaction. Rows go in key order so
         // concurrent consumers lock shared voters in the same order. The batch
         // travels as one JSON parameter: no array-type lookup, same through Hyperdrive.
+        // FOR SHARE on the batch's polls: a close waits for this batch to commit, and a
+        // batch that starts after a close sees it, so a closed poll's counts are final.
         const rows = newest.map((b) => [b.poll, b.voter, b.choice, b.version, b.castAt]);
-        await sql`
-          INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-          SELECT r->>0, r->>1, r->>2, (r->>3)::bigint, (r->>4)::timestamptz
-          FROM jsonb_array_elements(${sql.json(rows)}) WITH ORDINALITY AS incoming(r, position)
-          ORDER BY position
-          ON CONFLICT (poll_id, voter_id) DO UPDATE
-            SET option_id = excluded.option_id,
-                version = excluded.version,
-                cast_at = excluded.cast_at,
-                updated_at = now()
-            WHERE votes.version < excluded.version`;
+        open = await sql<{ id: string }[]>`
+          WITH open_polls AS (
+            SELECT id FROM polls
+            WHERE id IN (SELECT jsonb_array_elements_text(${sql.json(pollIds)})) AND status = 'open'
+            ORDER BY id
+            FOR SHARE
+          ), applied AS (
+            INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
+            SELECT r->>0, r->>1, r->>2, (r->>3)::bigint, (r->>4)::timestamptz
+            FROM jsonb_array_elements(${sql.json(rows)}) WITH ORDINALITY AS incoming(r, position)
+            WHERE r->>0 IN (SELECT id FROM open_polls)
+            ORDER BY position
+            ON CONFLICT (poll_id, voter_id) DO UPDATE
+              SET option_id = excluded.option_id,
+                  version = excluded.version,
+                  cast_at = excluded.cast_at,
+                  updated_at = now()
+              WHERE votes.version < excluded.version
+            RETURNING 1
+          )
+          SELECT id FROM open_polls`;
       } catch (error) {
         throw classify(error);
       }
+      const accepting = new Set(open.map((row) => row.id));
+      ballots.forEach((ballot, position) => {
+        if (!accepting.has(ballot.poll)) refused.set(position, `poll ${ballot.poll} is closed: its counts are final`);
+      });
+      return refused;
     },
 
     async readTallies(poll) {

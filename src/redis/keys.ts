@@ -5,9 +5,9 @@ export function ballotKey(prefix: string, poll: string, voter: string): string {
   return `${prefix}ballot:${poll}:${voter}`;
 }
 
-/** One client's vote count in one rate-limit window. */
-export function rateKey(prefix: string, client: string, window: number): string {
-  return `${prefix}rate:${client}:${window}`;
+/** One client's count in one window of a rate limit (`scope`: votes, polls). */
+export function rateKey(prefix: string, scope: string, client: string, window: number): string {
+  return `${prefix}rate:${scope}:${client}:${window}`;
 }
 
 /** The Redis Stream that queues ballots on Node, its dead letters and its consumer group. */
@@ -19,4 +19,9 @@ export interface StreamNames {
 
 export function streamNames(prefix: string): StreamNames {
   return { stream: `${prefix}votes`, deadLetters: `${prefix}votes:dead`, group: "archivers" };
+}
+
+/** A poll as the vote path reads it: a hash {question, options (JSON), status}. */
+export function pollKey(prefix: string, poll: string): string {
+  return `${prefix}poll:${poll}`;
 }

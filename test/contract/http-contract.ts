@@ -162,6 +162,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
             { id: "b", label: "Dogs", votes: 0, percent: 0 },
           ],
           current: true,
+          status: "open",
         });
       }));
 
@@ -286,7 +287,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
 }
 
 /** A browser-like client: keeps the cookie, sends the headers a browser form would. */
-class Client {
+export class Client {
   readonly jar = new CookieJar();
   readonly target: HttpTarget;
   constructor(target: HttpTarget) {
@@ -317,11 +318,12 @@ class Client {
   }
 
   /** Waits until the queue has been drained into the tallies and the results say `counts`. */
-  async expectResults(counts: Record<string, number>, timeoutMs = 20_000): Promise<void> {
+  async expectResults(counts: Record<string, number>, timeoutMs = 20_000, poll?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
-      const response = await this.target.fetch(new Request(`${ORIGIN}/api/results`));
+      const query = poll ? `?poll=${encodeURIComponent(poll)}` : "";
+      const response = await this.target.fetch(new Request(`${ORIGIN}/api/results${query}`));
       const results = (await response.json()) as { options: { id: string; votes: number }[] };
       last = Object.fromEntries(results.options.map((option) => [option.id, option.votes]));
       if (JSON.stringify(last) === JSON.stringify(counts)) return;

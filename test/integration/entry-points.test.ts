@@ -107,12 +107,16 @@ describe("the Node entry points", () => {
 
   it("stops the consumer cleanly on SIGTERM", async () => {
     const db = await database();
+    const port = await freePort();
     const consumer = startEntry("consumer", {
       DATABASE_URL: db.url,
       REDIS_PREFIX: `${uniqueName("stop")}:`,
-      PORT: "0",
+      PORT: String(port),
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+      "the consumer to start",
+    );
     consumer.child.kill("SIGTERM");
     expect(await consumer.exited).toBe(0);
   });

@@ -1,10 +1,11 @@
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildConsumer, buildWeb } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
-import { describeHttpContract, sumOfVersions } from "../contract/http-contract.ts";
+import { describeHttpContract, type HttpTarget, sumOfVersions } from "../contract/http-contract.ts";
+import { describePollsContract } from "../contract/polls-contract.ts";
 import { createTestDatabase, createTestRedis, scanKeys } from "../helpers/services.ts";
 
-describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", async () => {
+async function openNodeTarget(): Promise<HttpTarget> {
   const [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
   const config = parseNodeConfig({
     COOKIE_SECRET: "contract-test-secret-0123456789",
@@ -39,4 +40,7 @@ describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", async 
       await Promise.all([db.drop(), redis.cleanup()]);
     },
   };
-});
+}
+
+describeHttpContract("Node: createApp with Redis Streams and PostgreSQL", openNodeTarget);
+describePollsContract("Node: createApp with Redis Streams and PostgreSQL", openNodeTarget);

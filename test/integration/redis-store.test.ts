@@ -127,7 +127,7 @@ describe("the Redis vote store", () => {
   });
 
   it("limits votes per client per minute and says when to come back", async () => {
-    const limiter = createRedisRateLimiter(redis.client, redis.prefix, 3);
+    const limiter = createRedisRateLimiter(redis.client, redis.prefix, { scope: "votes", limit: 3, windowMs: 60_000 });
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push(await limiter.take("203.0.113.9"));
     expect(verdicts.map((v) => v.allowed)).toEqual([true, true, true, false, false]);

@@ -1,10 +1,11 @@
 import { SELF } from "cloudflare:test";
-import { describeHttpContract } from "../contract/http-contract.ts";
+import { describeHttpContract, type HttpTarget } from "../contract/http-contract.ts";
+import { describePollsContract } from "../contract/polls-contract.ts";
 import { acceptedVotes, forgetVoters, resetState, settled } from "./support.ts";
 
 // The same HTTP contract as test/integration/http-node.test.ts, against the
 // web Worker inside workerd, its queue feeding the real consumer code.
-describeHttpContract("Workers: the web Worker in workerd", async () => {
+async function openWorkerTarget(): Promise<HttpTarget> {
   await resetState();
   return {
     fetch: (request) => SELF.fetch(request),
@@ -12,4 +13,7 @@ describeHttpContract("Workers: the web Worker in workerd", async () => {
     forgetVoters,
     close: () => settled(),
   };
-});
+}
+
+describeHttpContract("Workers: the web Worker in workerd", openWorkerTarget);
+describePollsContract("Workers: the web Worker in workerd", openWorkerTarget);

@@ -1,32 +1,116 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { TallySnapshot } from "../../core/last-known-tallies.ts";
-import type { AppDeps } from "../deps.ts";
-import { castVoteFromRequest, resultsFromRequest } from "../vote-request.ts";
+import { authorizeManager, ballotsCsv, createPoll, resultsCsv, setPollStatus } from "../../core/manage-polls.ts";
+import type { Poll } from "../../domain/polls.ts";
+import type { AppServices } from "../deps.ts";
+import { noSuchPoll, refusedManager } from "../errors.tsx";
+import { manageTokenOf } from "../middleware/manage-cookie.ts";
+import { managePath, pollPaths, publicOrigin } from "../urls.ts";
+import { castVoteFromRequest, resultsOf } from "../vote-request.ts";
 
-/** The JSON API: results, and votes for clients that aren't browsers. */
-export function createApiRoutes(deps: AppDeps, readTallies: (poll: string) => Promise<TallySnapshot>): Hono {
+/** The JSON API: results, votes for clients that aren't browsers, and polls. */
+export function createApiRoutes(services: AppServices): Hono {
+  const { deps } = services;
   const routes = new Hono();
 
-  routes.get("/results", async (c) => c.json(await resultsFromRequest(c, deps, readTallies)));
+  routes.get("/results", async (c) => c.json(await resultsOf(services, c.req.query("poll"))));
 
   routes.post("/votes", async (c) => {
-    if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) {
-      throw new HTTPException(415, { message: "Send JSON: Content-Type: application/json." });
-    }
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new HTTPException(400, { message: "The body is not valid JSON." });
-    }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new HTTPException(400, { message: 'Send an object like {"vote": "a"}.' });
-    }
-    const { poll, vote } = body as { poll?: unknown; vote?: unknown };
-    const recorded = await castVoteFromRequest(c, deps, poll, vote);
+    const body = await readJsonObject(c, '{"vote": "a"}');
+    const recorded = await castVoteFromRequest(c, services, body.poll, body.vote);
     return c.json({ poll: recorded.poll.id, vote: recorded.choice, version: recorded.version }, 202);
   });
 
+  routes.post("/polls", async (c) => {
+    const body = await readJsonObject(c, '{"question": "...", "options": ["...", "..."]}');
+    const outcome = await createPoll(services.manage, {
+      question: body.question,
+      options: body.options,
+      client: deps.clientIp?.(c),
+    });
+    if (!outcome.ok) {
+      if (outcome.reason === "rate-limited") throw tooManyPolls(outcome.retryAfter);
+      return c.json({ error: outcome.error, field: outcome.field }, 400);
+    }
+    const { poll, manageToken } = outcome;
+    return c.json({ ...describePoll(poll), links: pollLinks(c, services, poll, manageToken), manageToken }, 201);
+  });
+
+  routes.get("/polls/:poll", async (c) => {
+    const poll = await services.polls.find(c.req.param("poll"));
+    if (!poll) throw noSuchPoll();
+    return c.json(describePoll(poll));
+  });
+
+  for (const [action, status] of [
+    ["close", "closed"],
+    ["open", "open"],
+  ] as const) {
+    routes.post(`/polls/:poll/${action}`, async (c) => {
+      const outcome = await setPollStatus(services.manage, c.req.param("poll"), manageTokenOf(c), status);
+      if (!outcome.ok) throw refusedManager(outcome.reason);
+      return c.json({ id: outcome.poll.id, status: outcome.poll.status });
+    });
+  }
+
+  routes.get("/polls/:poll/results.csv", async (c) => {
+    const results = await resultsOf(services, c.req.param("poll"));
+    return csv(c, `${results.poll}-results.csv`, resultsCsv(results));
+  });
+
+  routes.get("/polls/:poll/ballots.csv", async (c) => {
+    const pollId = c.req.param("poll");
+    const allowed = await authorizeManager(services.manage, pollId, manageTokenOf(c));
+    if (!allowed.ok) throw refusedManager(allowed.reason);
+    return csv(c, `${allowed.poll.id}-ballots.csv`, ballotsCsv(await services.manage.archive.readBallots(pollId)));
+  });
+
   return routes;
+}
+
+/** What `GET /api/polls/:poll` answers. */
+export function describePoll(poll: Poll) {
+  return { id: poll.id, question: poll.question, status: poll.status, options: poll.options };
+}
+
+/** A poll's absolute links; the manage link carries the token, once, at creation. */
+export function pollLinks(c: Context, services: AppServices, poll: Poll, manageToken: string) {
+  const origin = publicOrigin(c, services.deps.config.publicUrl);
+  const paths = pollPaths(poll);
+  return {
+    vote: `${origin}${paths.vote}`,
+    results: `${origin}${paths.results}`,
+    manage: `${origin}${managePath(poll.id)}?token=${encodeURIComponent(manageToken)}`,
+  };
+}
+
+export function tooManyPolls(retryAfter: number): HTTPException {
+  return new HTTPException(429, {
+    message: "Too many new polls from your address; try again later.",
+    res: new Response(null, { headers: { "Retry-After": String(retryAfter) } }),
+  });
+}
+
+async function readJsonObject(c: Context, example: string): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) {
+    throw new HTTPException(415, { message: "Send JSON: Content-Type: application/json." });
+  }
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new HTTPException(400, { message: "The body is not valid JSON." });
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HTTPException(400, { message: `Send an object like ${example}.` });
+  }
+  return body as Record<string, unknown>;
+}
+
+function csv(c: Context, filename: string, body: string) {
+  return c.body(body, 200, {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": `attachment; filename="${filename.replace(/[^\w.-]/g, "_")}"`,
+    "Cache-Control": "no-store",
+  });
 }

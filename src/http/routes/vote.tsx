@@ -1,50 +1,65 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { findPoll } from "../../core/cast-vote.ts";
-import type { AppDeps } from "../deps.ts";
+import type { Poll } from "../../domain/polls.ts";
+import type { AppServices } from "../deps.ts";
 import { noSuchPoll } from "../errors.tsx";
 import { ensureVoter } from "../middleware/voter-cookie.ts";
-import type { RenderCache } from "../views/render-cache.ts";
 import { BallotForm, VotePage } from "../views/vote-page.tsx";
 import { castVoteFromRequest } from "../vote-request.ts";
 
 const decoder = new TextDecoder();
 
-/** The vote page: GET shows the ballot, POST records a vote (htmx fragment or full page). */
-export function createVoteRoutes(deps: AppDeps, render: RenderCache): Hono {
+/** Vote pages: GET shows the ballot, POST records a vote (htmx fragment or full page); /vote is the default poll's. */
+export function createVoteRoutes(services: AppServices): Hono {
+  const { deps, render } = services;
   const routes = new Hono();
 
-  routes.get("/vote", async (c) => {
-    const poll = findPoll(deps.config.polls, c.req.query("poll"));
+  async function showBallot(c: Context, pollId: unknown) {
+    const poll = await findPoll(services.polls, pollId);
     if (!poll) throw noSuchPoll();
     const voter = await ensureVoter(c, deps.config.cookieSecret);
     const choice = voter.isNew ? null : await deps.store.currentChoice(poll.id, voter.id);
     return c.html(
-      render(`vote-page|${poll.id}|${choice}`, () => <VotePage poll={poll} choice={choice} hostname={deps.hostname} />),
+      render(`vote-page|${pollKey(poll)}|${choice}`, () => (
+        <VotePage poll={poll} choice={choice} hostname={deps.hostname} />
+      )),
     );
-  });
+  }
 
-  routes.post("/vote", async (c) => {
+  async function takeVote(c: Context, pollId: unknown | undefined) {
     const contentType = c.req.header("content-type") ?? "";
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(contentType)) {
       throw new HTTPException(415, { message: "Send the vote as a form (application/x-www-form-urlencoded)." });
     }
     const form = await readForm(c, contentType);
-    const { poll, choice } = await castVoteFromRequest(c, deps, form.poll, form.vote);
+    const { poll, choice } = await castVoteFromRequest(c, services, pollId ?? form.poll, form.vote);
     const message = `Thanks! Your vote for ${poll.options.find((o) => o.id === choice)?.label} is recorded.`;
     if (c.req.header("hx-request") === "true") {
       return c.html(
-        render(`ballot|${poll.id}|${choice}|voted`, () => <BallotForm poll={poll} choice={choice} message={message} />),
+        render(`ballot|${pollKey(poll)}|${choice}|voted`, () => (
+          <BallotForm poll={poll} choice={choice} message={message} />
+        )),
       );
     }
     return c.html(
-      render(`vote-page|${poll.id}|${choice}|voted`, () => (
+      render(`vote-page|${pollKey(poll)}|${choice}|voted`, () => (
         <VotePage poll={poll} choice={choice} message={message} hostname={deps.hostname} />
       )),
     );
-  });
+  }
+
+  routes.get("/vote", (c) => showBallot(c, c.req.query("poll")));
+  routes.post("/vote", (c) => takeVote(c, undefined));
+  routes.get("/p/:poll", (c) => showBallot(c, c.req.param("poll")));
+  routes.post("/p/:poll/vote", (c) => takeVote(c, c.req.param("poll")));
 
   return routes;
+}
+
+/** A poll's id and status: what its rendered pages depend on besides the voter's choice. */
+function pollKey(poll: Poll): string {
+  return `${poll.id}|${poll.status}`;
 }
 
 /**
@@ -52,7 +67,7 @@ export function createVoteRoutes(deps: AppDeps, render: RenderCache): Hono {
  * and ab send) are parsed from their bytes, which @hono/node-server reads
  * without building a Request; multipart goes through hono's parser.
  */
-async function readForm(c: Context, contentType: string): Promise<Record<string, unknown>> {
+export async function readForm(c: Context, contentType: string): Promise<Record<string, unknown>> {
   const fields: Record<string, unknown> = {};
   const keep = (name: string, value: unknown) => {
     if (name in fields) throw new HTTPException(400, { message: "Send one value per field." });

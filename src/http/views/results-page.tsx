@@ -1,19 +1,20 @@
 import type { LiveResults } from "../../core/read-results.ts";
-import { DEFAULT_POLL_ID } from "../../domain/polls.ts";
 import { describeTotal } from "../../domain/tallies.ts";
+import { pollPaths } from "../urls.ts";
 import { Layout } from "./layout.tsx";
 
-/** The counts, polled by htmx every second; it replaces itself (outerHTML). */
+/**
+ * The counts, polled by htmx every second while the poll is open; it replaces
+ * itself (outerHTML). A closed poll's fragment has no trigger left, so the
+ * polling stops for good (the route also answers htmx's 286).
+ */
 export function ResultsFragment({ results }: { results: LiveResults }) {
-  const query = results.poll === DEFAULT_POLL_ID ? "" : `?poll=${encodeURIComponent(results.poll)}`;
+  const open = results.status === "open";
+  const polling = open
+    ? { "hx-get": pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
+    : {};
   return (
-    <section
-      id="results"
-      hx-get={`/result/fragment${query}`}
-      hx-trigger="every 1s"
-      hx-swap="outerHTML"
-      aria-live="polite"
-    >
+    <section id="results" {...polling} aria-live="polite">
       <ul class="tallies">
         {results.options.map((option) => (
           <li class="tally" id={`tally-${option.id}`} data-votes={String(option.votes)}>
@@ -31,6 +32,11 @@ export function ResultsFragment({ results }: { results: LiveResults }) {
       <p class="total" id="total">
         {describeTotal(results.total)}
       </p>
+      {open ? null : (
+        <p class="closed" id="closed">
+          This poll is closed: these counts are final.
+        </p>
+      )}
       {results.current ? null : (
         <p class="stale" id="stale">
           These are the last counts that could be read: the database isn't answering right now. Votes are still taken
@@ -47,7 +53,7 @@ export function ResultsPage({ results }: { results: LiveResults }) {
       <h1>{results.question}</h1>
       <ResultsFragment results={results} />
       <p class="links">
-        <a href="/vote">Vote</a>
+        <a href={pollPaths({ id: results.poll }).vote}>Vote</a>
       </p>
     </Layout>
   );

@@ -1,4 +1,5 @@
-import { DEFAULT_POLL_ID, type Poll } from "../../domain/polls.ts";
+import type { Poll } from "../../domain/polls.ts";
+import { pollPaths } from "../urls.ts";
 import { Flash, Layout } from "./layout.tsx";
 
 export interface BallotView {
@@ -7,12 +8,12 @@ export interface BallotView {
   message?: string | undefined;
 }
 
-/** The two buttons, the voter's current choice marked; htmx swaps this element after a vote. */
+/** One button per option, the voter's current choice marked; htmx swaps this element after a vote. */
 export function BallotForm({ poll, choice, message }: BallotView) {
-  const pollField = poll.id === DEFAULT_POLL_ID ? null : <input type="hidden" name="poll" value={poll.id} />;
+  const action = pollPaths(poll).voteAction;
+  const closed = poll.status === "closed";
   return (
-    <form id="ballot" method="post" action="/vote" hx-post="/vote" hx-target="#ballot" hx-swap="outerHTML">
-      {pollField}
+    <form id="ballot" method="post" action={action} hx-post={action} hx-target="#ballot" hx-swap="outerHTML">
       <div class="options">
         {poll.options.map((option) => (
           <button
@@ -22,6 +23,7 @@ export function BallotForm({ poll, choice, message }: BallotView) {
             class={option.id === choice ? "option chosen" : "option"}
             aria-pressed={option.id === choice ? "true" : "false"}
             id={`vote-${option.id}`}
+            disabled={closed}
           >
             {option.label}
             {option.id === choice ? (
@@ -33,7 +35,11 @@ export function BallotForm({ poll, choice, message }: BallotView) {
           </button>
         ))}
       </div>
-      <p class="note">{message ?? (choice ? "You can change your vote." : "Pick one.")}</p>
+      <p class="note">
+        {closed
+          ? "This poll is closed: votes are no longer taken."
+          : (message ?? (choice ? "You can change your vote." : "Pick one."))}
+      </p>
     </form>
   );
 }
@@ -46,9 +52,7 @@ export function VotePage(props: BallotView & { hostname: string }) {
       {/* htmx shows a refused vote's message here (see Layout's htmx config). */}
       <Flash tone="error" />
       <p class="links">
-        <a href={props.poll.id === DEFAULT_POLL_ID ? "/result" : `/result?poll=${encodeURIComponent(props.poll.id)}`}>
-          See the results
-        </a>
+        <a href={pollPaths(props.poll).results}>See the results</a>
       </p>
       <footer>Processed by container ID {props.hostname}</footer>
     </Layout>
