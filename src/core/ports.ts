@@ -121,3 +121,9 @@ export interface Randomness {
   pollId(): string;
   manageToken(): string;
 }
+
+/** Signs and checks the voter cookie (HMAC-SHA256 with COOKIE_SECRET); `verify` gives the value only if genuine. */
+export interface CookieSigner {
+  sign(value: string): Promise<string>;
+  verify(signed: string): Promise<string | undefined>;
+}

@@ -11,6 +11,7 @@ import { limitBody } from "./middleware/body-limit.ts";
 import { crossSiteProtection } from "./middleware/cross-site.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { createWebCryptoSigner } from "./middleware/voter-cookie.ts";
 import { createApiRoutes } from "./routes/api.ts";
 import { createHealthRoutes } from "./routes/health.ts";
 import { createPollRoutes } from "./routes/polls.tsx";
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Hono {
       createLimiter: deps.pollCreateLimiter,
     },
     render: createRenderCache(),
+    signer: deps.cookieSigner ?? createWebCryptoSigner(deps.config.cookieSecret),
   };
 
   app.use(requestLog(deps.logger, deps.observer, deps.config.requestLog));

@@ -6,6 +6,7 @@ import type { PollDirectory } from "../core/poll-directory.ts";
 import type {
   BallotBox,
   Clock,
+  CookieSigner,
   Logger,
   PollArchive,
   PollStore,
@@ -44,6 +45,8 @@ export interface AppDeps {
   /** The client's address, the key of the vote rate limit. */
   clientIp?: (c: Context) => string | undefined;
   observer?: RequestObserver;
+  /** Signs the voter cookie; WebCrypto HMAC with COOKIE_SECRET by default. */
+  cookieSigner?: CookieSigner;
   /** Time stamps of ballots (a fixed clock in tests); the system clock by default. */
   clock?: Clock;
 }
@@ -56,6 +59,8 @@ export interface AppServices {
   /** Counts, or the last ones read (marked not current) while the database is away. */
   readTallies: (poll: string) => Promise<TallySnapshot>;
   manage: PollDeps;
+  /** Signs and checks the voter cookie. */
+  signer: CookieSigner;
   /** Rendered HTML belongs to this app: another app in the same process may serve other polls. */
   render: RenderCache;
 }

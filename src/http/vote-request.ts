@@ -14,7 +14,7 @@ export async function castVoteFromRequest(c: Context, services: AppServices, pol
       poll,
       choice,
       client: deps.clientIp?.(c),
-      voter: async () => (await ensureVoter(c, deps.config.cookieSecret)).id,
+      voter: async () => (await ensureVoter(c, services.signer)).id,
     },
   );
   if (!outcome.ok) throw refusedVote(outcome);

@@ -8,6 +8,7 @@ import { createPostgresPollArchive } from "../postgres/polls.ts";
 import { streamNames } from "../redis/keys.ts";
 import { createClientAddress } from "./client-address.ts";
 import type { NodeConfig } from "./config.ts";
+import { createHmacSigner } from "./hmac-signer.ts";
 import { createMetrics, createMetricsRoutes } from "./metrics.ts";
 import type { Sql } from "./process.ts";
 import type { RedisClient } from "./redis-client.ts";
@@ -78,6 +79,7 @@ export function buildWeb(
         }
       : {}),
     clientIp: createClientAddress(config.trustedProxyHops),
+    cookieSigner: createHmacSigner(config.cookieSecret),
     observer: metrics.observer,
   });
   // On the app itself, so an unknown path still gets the app's 404 page.

@@ -134,6 +134,23 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
         expect(fragment).toMatch(/<progress max="100" value="100">/);
       }));
 
+    it("answers an unchanged results fragment with a bodiless 304 to its ETag, and a changed one in full", () =>
+      withTarget(async (client) => {
+        const first = await client.get("/result/fragment");
+        const etag = first.headers.get("etag") ?? "";
+        expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+        expect(first.headers.get("cache-control")).toBe("no-cache");
+        const again = await client.get("/result/fragment", { "If-None-Match": etag });
+        expect(again.status).toBe(304);
+        expect(await again.text()).toBe("");
+        await client.postForm("/vote", "vote=a");
+        await client.expectResults({ a: 1, b: 0 });
+        const changed = await client.get("/result/fragment", { "If-None-Match": etag });
+        expect(changed.status).toBe(200);
+        expect(changed.headers.get("etag")).not.toBe(etag);
+        expect(await changed.text()).toContain("1 vote");
+      }));
+
     it("says 'No votes yet' before anyone voted", () =>
       withTarget(async (client) => {
         expect(await (await client.get("/result/fragment")).text()).toContain("No votes yet");

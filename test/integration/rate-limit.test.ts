@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
-import { createTestRedis, POSTGRES_ADMIN_URL, type TestRedis } from "../helpers/services.ts";
+import {
+  createTestDatabase,
+  createTestRedis,
+  POSTGRES_ADMIN_URL,
+  type TestDatabase,
+  type TestRedis,
+} from "../helpers/services.ts";
 
 describe("the vote rate limit (VOTE_RATE_LIMIT)", () => {
   let redis: TestRedis;
@@ -62,5 +68,43 @@ describe("the vote rate limit (VOTE_RATE_LIMIT)", () => {
     expect((await vote(app, "198.51.100.1")).status).toBe(200);
     expect((await vote(app, "198.51.100.2")).status).toBe(200);
     expect((await vote(app, "198.51.100.1")).status).toBe(429);
+  });
+});
+
+describe("the poll creation limit (POLL_CREATE_RATE_LIMIT)", () => {
+  let redis: TestRedis;
+  let db: TestDatabase;
+  beforeEach(async () => {
+    [redis, db] = await Promise.all([createTestRedis(), createTestDatabase()]);
+  });
+  afterEach(async () => {
+    await Promise.all([redis.cleanup(), db.drop()]);
+  });
+
+  it("answers 429 with Retry-After once a client created its polls for the hour, creating nothing more", async () => {
+    const config = parseNodeConfig({
+      POLL_CREATE_RATE_LIMIT: "2",
+      REDIS_PREFIX: redis.prefix,
+      TRUSTED_PROXY_HOPS: "1",
+    });
+    const logger = createJsonLogger({}, "error", () => {});
+    const app = buildWeb(config, { redis: redis.client, sql: db.sql }, { logger, hostname: "t" });
+    const create = (ip: string) =>
+      app.fetch(
+        new Request("http://vote.test/api/polls", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-Forwarded-For": ip },
+          body: JSON.stringify({ question: "?", options: ["a", "b"] }),
+        }),
+      );
+    expect((await create("203.0.113.50")).status).toBe(201);
+    expect((await create("203.0.113.50")).status).toBe(201);
+    const refused = await create("203.0.113.50");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toEqual({ error: expect.stringContaining("Too many new polls") });
+    expect((await create("203.0.113.51")).status).toBe(201);
+    const [row] = await db.sql<{ n: string }[]>`SELECT count(*) AS n FROM polls WHERE id <> 'default'`;
+    expect(Number(row?.n)).toBe(3);
   });
 });

@@ -11,9 +11,28 @@ const STOP_POLLING = 286;
 const keyOf = (results: LiveResults) =>
   `${results.poll}|${results.status}|${results.current}|${results.options.map((o) => o.votes).join(",")}`;
 
+const encoder = new TextEncoder();
+
+/** Short, stable tags of render keys, remembered per app: the same few keys come back every second. */
+function createTagger(limit = 4_096): (key: string) => Promise<string> {
+  const tags = new Map<string, Promise<string>>();
+  return (key) => {
+    let tag = tags.get(key);
+    if (!tag) {
+      tag = crypto.subtle
+        .digest("SHA-1", encoder.encode(key))
+        .then((bytes) => [...new Uint8Array(bytes).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join(""));
+      tags.set(key, tag);
+      if (tags.size > limit) tags.delete(tags.keys().next().value as string);
+    }
+    return tag;
+  };
+}
+
 /** The results pages and the fragments they poll: /result for the default poll, /p/:poll/results for any. */
 export function createResultRoutes(services: AppServices): Hono {
   const { render } = services;
+  const digest = createTagger();
   const routes = new Hono();
 
   async function page(c: Context, pollId: unknown) {
@@ -22,9 +41,16 @@ export function createResultRoutes(services: AppServices): Hono {
   }
 
   async function fragment(c: Context, pollId: unknown) {
-    c.header("Cache-Control", "no-store");
     const results = await resultsOf(services, pollId);
-    const html = render(`results-fragment|${keyOf(results)}`, () => <ResultsFragment results={results} />);
+    const key = `results-fragment|${keyOf(results)}`;
+    // The browser keeps the fragment and asks again with If-None-Match every second;
+    // while the counts stand still the answer is a bodiless 304, and the browser hands
+    // htmx its copy (a 200 to htmx, so it swaps the same HTML in and polls on).
+    const etag = `W/"${await digest(key)}"`;
+    c.header("Cache-Control", "no-cache");
+    c.header("ETag", etag);
+    if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+    const html = render(key, () => <ResultsFragment results={results} />);
     const status = results.status === "closed" && c.req.header("hx-request") === "true" ? STOP_POLLING : 200;
     // 286 is htmx's own status, unknown to hono's types.
     return c.html(html, status as ContentfulStatusCode);

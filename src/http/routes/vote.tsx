@@ -18,7 +18,7 @@ export function createVoteRoutes(services: AppServices): Hono {
   async function showBallot(c: Context, pollId: unknown) {
     const poll = await findPoll(services.polls, pollId);
     if (!poll) throw noSuchPoll();
-    const voter = await ensureVoter(c, deps.config.cookieSecret);
+    const voter = await ensureVoter(c, services.signer);
     const choice = voter.isNew ? null : await deps.store.currentChoice(poll.id, voter.id);
     return c.html(
       render(`vote-page|${pollKey(poll)}|${choice}`, () => (
