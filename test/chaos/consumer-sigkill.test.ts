@@ -5,14 +5,8 @@ import { parseNodeConfig } from "../../src/node/config.ts";
 import { streamNames } from "../../src/redis/keys.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import { countChoices, storedChoices, talliesAndVoteCounts } from "../helpers/invariants.ts";
-import { type Started, startEntry } from "../helpers/processes.ts";
-import {
-  createTestDatabase,
-  createTestRedis,
-  type TestDatabase,
-  type TestRedis,
-  waitFor,
-} from "../helpers/services.ts";
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
+import { startKillingConsumers } from "./consumer-chaos.ts";
 
 const VOTERS = 300;
 const VOTES_PER_VOTER = 12;
@@ -37,32 +31,7 @@ describe("consumers killed with SIGKILL while votes pour in", () => {
       { logger: createJsonLogger({}, "error", () => {}), hostname: "chaos" },
     );
 
-    const consumerEnv = (name: string) => ({
-      DATABASE_URL: db.url,
-      REDIS_PREFIX: redis.prefix,
-      PORT: "0",
-      CONSUMER_NAME: name,
-      CONSUMER_BATCH_SIZE: "50",
-      CONSUMER_CLAIM_IDLE_MS: "500",
-    });
-    // Two consumers at once; a killed one comes back under a new name half the time,
-    // so its pending entries must be claimed by the others.
-    let generation = 0;
-    const consumers: Started[] = [startEntry("consumer", consumerEnv("c0")), startEntry("consumer", consumerEnv("c1"))];
-    let kills = 0;
-    let voting = true;
-    const chaos = (async () => {
-      while (voting || kills < KILLS) {
-        await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 450));
-        const slot = kills % consumers.length;
-        const victim = consumers[slot]!;
-        victim.child.kill("SIGKILL");
-        await victim.exited;
-        kills++;
-        const name = kills % 2 === 0 ? `c${slot}` : `c${slot}-${++generation}`;
-        consumers[slot] = startEntry("consumer", consumerEnv(name));
-      }
-    })();
+    const chaos = startKillingConsumers(db, redis, KILLS);
 
     const lastChoice = new Map<string, string>();
     let accepted = 0;
@@ -87,24 +56,12 @@ describe("consumers killed with SIGKILL while votes pour in", () => {
         }
       }
     });
-    await Promise.all(workers);
-    voting = false;
-    await chaos;
+    await Promise.all(workers).catch(async (error) => {
+      await chaos.abort();
+      throw error;
+    });
     expect(accepted).toBe(VOTERS * VOTES_PER_VOTER);
-    expect(kills).toBeGreaterThanOrEqual(KILLS);
-
-    try {
-      await waitFor(
-        async () =>
-          (await redis.client.xLen(names.stream)) === 0 &&
-          (await redis.client.xPending(names.stream, names.group)).pending === 0,
-        "the consumers to drain the stream",
-        90_000,
-      );
-    } finally {
-      for (const consumer of consumers) consumer.child.kill("SIGTERM");
-      await Promise.all(consumers.map((consumer) => consumer.exited));
-    }
+    expect(await chaos.drainAndStop()).toBeGreaterThanOrEqual(KILLS);
 
     const expected = countChoices(lastChoice.values());
     const { tallies, counted } = await talliesAndVoteCounts(db.sql);

@@ -26,3 +26,39 @@ export function countChoices(choices: Iterable<string>): Record<string, number> 
   for (const choice of choices) counts[choice] = (counts[choice] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => (x < y ? -1 : 1)));
 }
+
+type Counts = Record<string, number>;
+
+/**
+ * The invariant for every poll at once: per poll, the tallies (options with
+ * votes) and the count of votes rows per option, keyed by poll id.
+ */
+export async function talliesAndVoteCountsByPoll(sql: postgres.Sql) {
+  const tallies = await sql<{ poll_id: string; option_id: string; votes: string }[]>`
+    SELECT poll_id, option_id, votes FROM tallies WHERE votes > 0 ORDER BY poll_id, option_id`;
+  const counted = await sql<{ poll_id: string; option_id: string; votes: string }[]>`
+    SELECT poll_id, option_id, count(*)::bigint AS votes FROM votes GROUP BY poll_id, option_id ORDER BY poll_id, option_id`;
+  const byPoll = (rows: { poll_id: string; option_id: string; votes: string }[]) => {
+    const polls = new Map<string, Counts>();
+    for (const row of rows) {
+      const counts = polls.get(row.poll_id) ?? {};
+      counts[row.option_id] = Number(row.votes);
+      polls.set(row.poll_id, counts);
+    }
+    return polls;
+  };
+  return { tallies: byPoll(tallies), counted: byPoll(counted) };
+}
+
+/** Every stored choice, keyed by poll id, then voter id. */
+export async function storedChoicesByPoll(sql: postgres.Sql): Promise<Map<string, Map<string, string>>> {
+  const rows = await sql<{ poll_id: string; voter_id: string; option_id: string }[]>`
+    SELECT poll_id, voter_id, option_id FROM votes`;
+  const polls = new Map<string, Map<string, string>>();
+  for (const row of rows) {
+    const choices = polls.get(row.poll_id) ?? new Map<string, string>();
+    choices.set(row.voter_id, row.option_id);
+    polls.set(row.poll_id, choices);
+  }
+  return polls;
+}
