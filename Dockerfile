@@ -1,16 +1,22 @@
-# syntax=docker/dockerfile:1.7
-# One image for every Node process of the app. Its commands are the npm
-# scripts the tests run: `npm run start:web` (default), `npm run
-# start:consumer` and `npm run migrate`.
+# One image for every Node process of the app, with node itself as PID 1
+# (no npm in between: it cost about 65 MiB per pod and stood between the
+# kubelet's SIGTERM and the process):
+#   web (default)   node dist/node/web.js
+#   consumer        node dist/node/consumer.js
+#   migrations      node dist/node/migrate.js
+# Plain Dockerfile syntax only, so the classic builder builds it as well as
+# BuildKit and buildah (`minikube image build`, `docker build`, `podman build`).
+# The base image is this one build argument (--build-arg NODE_IMAGE=...).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# Compiles TypeScript to dist/ with the dev dependencies.
+# Compiles TypeScript to dist/. Install scripts are skipped: the compiler
+# needs none of them (they fetch workerd, esbuild and Node binaries).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # `npm install` rather than `npm ci`: the lock file lacks dbmate's
 # other-platform optional packages, which `npm ci` refuses (see k8s/README.md).
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+RUN npm install --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -20,23 +26,24 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM ${NODE_IMAGE}
-# npm writes its cache and debug logs under /tmp, the one writable path
-# (an emptyDir in Kubernetes), so the root filesystem can be read-only.
-# bash as script shell execs the script's last command, so the SIGTERM npm
-# forwards reaches node (dash would swallow it and node would be killed).
-# A silent npm keeps stdout to the app's JSON lines; the app prints its own errors.
+# NODE_OPTIONS is the one place for the processes' node flags: every command
+# the image runs (its CMD, the manifests' commands, `kubectl exec ... node`)
+# inherits it. Measured on this image (k8s/README.md, "Memory"):
+# --max-semi-space-size=8 caps V8's young generation at 2 x 8 MiB (V8 sizes it
+#   from the host's memory, not the pod's limit);
+# --max-old-space-size-percentage=50 sizes the old generation from the
+#   container's memory limit (64 MiB under a 128Mi limit) so V8 collects
+#   before the kernel's OOM killer acts; without a limit it changes nothing.
 ENV NODE_ENV=production \
     PORT=8080 \
-    npm_config_cache=/tmp/.npm \
-    npm_config_script_shell=/bin/bash \
-    npm_config_update_notifier=false \
-    npm_config_loglevel=silent
+    NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size-percentage=50"
 WORKDIR /app
 # Everything stays owned by root: the app's user can read it, never change it.
-COPY package.json package-lock.json ./
+# package.json says the compiled files are ES modules.
+COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY public ./public
@@ -44,4 +51,4 @@ COPY migrations ./migrations
 USER 10001:10001
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-CMD ["npm", "run", "start:web"]
+CMD ["node", "dist/node/web.js"]

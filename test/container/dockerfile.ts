@@ -1,16 +1,30 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./render.ts";
+import { ROOT } from "./podman.ts";
 
 export interface Stage {
+  /** The FROM line as written, and with the global ARGs' defaults substituted. */
+  fromAsWritten: string;
   from: string;
   name?: string;
   instructions: { op: string; args: string }[];
 }
 
-/** The Dockerfile's stages, with ARGs of the global scope substituted into FROM lines. */
-export function readDockerfile(path = join(ROOT, "Dockerfile")): { stages: Stage[]; args: Record<string, string> } {
-  const lines = readFileSync(path, "utf8")
+/** The Dockerfile's parser directives, global ARGs (with their defaults) and stages. */
+export function readDockerfile(path = join(ROOT, "Dockerfile")): {
+  directives: string[];
+  args: Record<string, string>;
+  stages: Stage[];
+  text: string;
+} {
+  const text = readFileSync(path, "utf8");
+  const directives: string[] = [];
+  for (const line of text.split("\n")) {
+    const directive = line.match(/^#\s*(\w+)\s*=/);
+    if (!directive) break;
+    directives.push(directive[1]!.toLowerCase());
+  }
+  const lines = text
     .replace(/\\\n/g, " ")
     .split("\n")
     .map((line) => line.trim())
@@ -21,8 +35,9 @@ export function readDockerfile(path = join(ROOT, "Dockerfile")): { stages: Stage
     const [op, ...rest] = line.split(/\s+/);
     const text = rest.join(" ");
     if (op!.toUpperCase() === "FROM") {
-      const [image, as, name] = text.replace(/\$\{(\w+)\}/g, (_, key: string) => args[key] ?? "").split(/\s+/);
-      stages.push({ from: image!, ...(as?.toUpperCase() === "AS" ? { name } : {}), instructions: [] });
+      const [image, as, name] = text.split(/\s+/);
+      const from = image!.replace(/\$\{(\w+)\}/g, (_, key: string) => args[key] ?? "");
+      stages.push({ fromAsWritten: image!, from, ...(as?.toUpperCase() === "AS" ? { name } : {}), instructions: [] });
     } else if (stages.length === 0 && op!.toUpperCase() === "ARG") {
       const [key, value] = text.split("=");
       args[key!] = value ?? "";
@@ -30,19 +45,25 @@ export function readDockerfile(path = join(ROOT, "Dockerfile")): { stages: Stage
       stages.at(-1)?.instructions.push({ op: op!.toUpperCase(), args: text });
     }
   }
-  return { stages, args };
+  return { directives, args, stages, text };
 }
 
-/** ENV pairs of a stage (`ENV a=1 b=2` form). */
+/** ENV pairs of a stage (`ENV a=1 b="x y"` form). */
 export function envOf(stage: Stage): Record<string, string> {
   return Object.fromEntries(
     stage.instructions
       .filter((i) => i.op === "ENV")
-      .flatMap((i) => i.args.split(/\s+/).map((pair) => pair.split("=") as [string, string])),
+      .flatMap((i) => [...i.args.matchAll(/(\w+)=("([^"]*)"|\S+)/g)].map((m) => [m[1]!, m[3] ?? m[2]!])),
   );
 }
 
-/** A RUN's shell command without its BuildKit flags (`--mount=...`). */
-export function shellOf(run: string): string {
-  return run.replace(/^(--\S+\s+)+/, "");
+/** An instruction's flags (`--from=build`, `--mount=...`) and the rest. */
+export function flagsOf(args: string): { flags: string[]; rest: string } {
+  const flags: string[] = [];
+  let rest = args;
+  for (let match = rest.match(/^(--\S+)\s+/); match; match = rest.match(/^(--\S+)\s+/)) {
+    flags.push(match[1]!);
+    rest = rest.slice(match[0].length);
+  }
+  return { flags, rest };
 }

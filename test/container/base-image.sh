@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Makes the Dockerfile's base image (its `ARG NODE_IMAGE`, e.g.
+# node:24.21.0-bookworm-slim) available to podman where no image registry can
+# be reached: a stand-in built from Debian (debootstrap, minbase) with the
+# same Node version from the npm package `node`, npm from the npm registry,
+# and this machine's CA bundle (the npm registry is reached through a proxy
+# that needs it). It is tagged under the base image's exact name, so
+# `podman build --pull=never` finds it. Does nothing when podman already has
+# an image of that name (pulled or built before).
+#
+# Usage: test/container/base-image.sh [IMAGE]
+# Cache: $VOTE_IMAGE_CACHE (default ~/.cache/vote-image): the Debian tree as a
+# tar, the Node and npm packages. podman keeps the images themselves.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
+image=${1:-$(sed -n 's/^ARG NODE_IMAGE=//p' "$here/../../Dockerfile" | head -n 1)}
+cache=${VOTE_IMAGE_CACHE:-$HOME/.cache/vote-image}
+mkdir -p "$cache"
+
+# One builder at a time (the tests and the benchmark may start together).
+exec 9>"$cache/lock"
+flock 9
+if podman image exists "$image"; then exit 0; fi
+
+if ! [[ $image =~ ^(docker\.io/(library/)?)?node:([0-9]+\.[0-9]+\.[0-9]+)-([a-z]+)-slim$ ]]; then
+  echo "base-image: no stand-in recipe for $image (only node:X.Y.Z-<debian suite>-slim)" >&2
+  exit 2
+fi
+version=${BASH_REMATCH[3]}
+suite=${BASH_REMATCH[4]}
+started=$SECONDS
+echo "base-image: $image is not in podman's storage; building a stand-in (Debian $suite, Node $version)" >&2
+
+rootfs_tar="$cache/debian-$suite-minbase.tar"
+if [ ! -s "$rootfs_tar" ]; then
+  command -v debootstrap >/dev/null || { echo "base-image: debootstrap is missing (apt-get install debootstrap)" >&2; exit 2; }
+  rootfs=$(mktemp -d "$cache/rootfs.XXXXXX")
+  trap 'rm -rf "$rootfs"' EXIT
+  echo "base-image: debootstrap $suite (log: $cache/debootstrap.log)" >&2
+  debootstrap --variant=minbase "$suite" "$rootfs" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$cache/debootstrap.log" 2>&1 ||
+    { tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
+  # What the official slim images leave out too: package lists and caches.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -cf "$rootfs_tar.tmp" . && mv "$rootfs_tar.tmp" "$rootfs_tar"
+  rm -rf "$rootfs"
+  trap - EXIT
+fi
+rootfs_image="localhost/vote-stand-in-rootfs:$suite"
+podman image exists "$rootfs_image" || podman import --quiet "$rootfs_tar" "$rootfs_image" >/dev/null
+
+# Node: the npm package `node` carries the official linux build of that version.
+node_dir="$cache/node-$version"
+if [ ! -x "$node_dir/node_modules/node/bin/node" ]; then
+  npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error "node@$version" >&2
+fi
+npm_tgz=$(ls "$cache"/npm-11.*.tgz 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$npm_tgz" ]; then
+  (cd "$cache" && npm pack --silent npm@11 >/dev/null)
+  npm_tgz=$(ls "$cache"/npm-11.*.tgz | sort -V | tail -n 1)
+fi
+cafile=$(npm config get cafile)
+[ "$cafile" != null ] && [ -s "$cafile" ] || cafile=/etc/ssl/certs/ca-certificates.crt
+
+context=$(mktemp -d "$cache/context.XXXXXX")
+trap 'rm -rf "$context"' EXIT
+ln "$node_dir/node_modules/node/bin/node" "$context/node" 2>/dev/null || cp "$node_dir/node_modules/node/bin/node" "$context/node"
+cp "$npm_tgz" "$context/npm.tgz"
+cp "$cafile" "$context/ca-certificates.crt"
+cat >"$context/Containerfile" <<CONTAINERFILE
+FROM $rootfs_image
+COPY node /usr/local/bin/node
+COPY npm.tgz /tmp/npm.tgz
+COPY ca-certificates.crt /usr/local/share/stand-in/ca-certificates.crt
+RUN mkdir -p /usr/local/lib/node_modules/npm \\
+ && tar -xzf /tmp/npm.tgz -C /usr/local/lib/node_modules/npm --strip-components=1 --no-same-owner \\
+ && rm /tmp/npm.tgz \\
+ && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\
+ && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+ENV NODE_VERSION=$version \\
+    NODE_EXTRA_CA_CERTS=/usr/local/share/stand-in/ca-certificates.crt
+LABEL org.opencontainers.image.description="stand-in for $image built by test/container/base-image.sh (not the official image)"
+CMD ["node"]
+CONTAINERFILE
+podman build --quiet --pull=never --network host -t "$image" "$context" >/dev/null
+echo "base-image: $image ready in $((SECONDS - started)) s" >&2
