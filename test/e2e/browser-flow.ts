@@ -1,12 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "../helpers/browser.ts";
-
-/** A running copy of the app for the browser: its base URL and how to stop it. */
-export interface RunningApp {
-  base: string;
-  stop(): Promise<void>;
-}
+import type { RunningApp } from "./targets.ts";
 
 /** What a voter does in a real browser, against any target. */
 export function describeVoterInBrowser(name: string, start: () => Promise<RunningApp>): void {

@@ -1,0 +1,351 @@
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectAccessible, launchChromium } from "../helpers/browser.ts";
+import type { RunningApp } from "./targets.ts";
+
+const QUESTION = "Which talk should open the conference?";
+const OPTIONS = ["Edge runtimes", "Postgres tricks", "Accessible forms", "Chaos testing"];
+
+/** Console errors and uncaught exceptions of a page, to be empty at the end. */
+function watchForProblems(page: Page, problems: string[], expected: RegExp[] = []): Page {
+  page.on("console", (message) => {
+    if (message.type() === "error" && !expected.some((pattern) => pattern.test(message.text()))) {
+      problems.push(`${page.url()}: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+  return page;
+}
+
+/** Fills /new and submits it; answers the response to the form post. */
+async function submitNewPoll(page: Page, question: string, options: string[]): Promise<Response> {
+  await page.fill("#question", question);
+  for (let i = 0; i < 6; i++) await page.fill(`#option-${i + 1}`, options[i] ?? "");
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/new" && r.request().method() === "POST"),
+    page.click("#create"),
+  ]);
+  await page.waitForLoadState("load");
+  return response;
+}
+
+/** Creates a poll from /new in this page; answers its id, having followed the redirects to the manage page. */
+async function createPollFromForm(page: Page, base: string, question: string, options: string[]): Promise<string> {
+  await page.goto(`${base}/new`);
+  const posted = await submitNewPoll(page, question, options);
+  expect(posted.status()).toBe(303);
+  const location = new URL(posted.headers().location ?? "", base);
+  const match = /^\/p\/([^/]+)\/manage$/.exec(location.pathname);
+  expect(match, `the form redirects to a manage page, not ${location}`).not.toBeNull();
+  expect(location.searchParams.get("token")).toBeTruthy();
+  const id = match![1]!;
+  await page.waitForURL(`${base}/p/${id}/manage`);
+  return id;
+}
+
+/** What a poll's creator, its voters and its audience do in a real browser, against any target. */
+export function describePollsInBrowser(name: string, start: () => Promise<RunningApp>): void {
+  describe(`polls in a real browser (${name})`, () => {
+    let app: RunningApp;
+    let browser: Browser;
+    let base: string;
+    const shot = name.split(":")[0]!.toLowerCase();
+
+    beforeAll(async () => {
+      app = await start();
+      base = app.base;
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await app?.stop();
+    });
+
+    it("creates a poll from /new, takes two voters' votes, updates the results in place, and once closed refuses votes and stops polling", async () => {
+      const problems: string[] = [];
+      const manager = await browser.newContext();
+      const manage = watchForProblems(await manager.newPage(), problems);
+
+      // Create: the form's 303 carries the token once; the manage page trades it for a cookie and cleans the address.
+      const id = await createPollFromForm(manage, base, QUESTION, OPTIONS);
+      const cookies = await manager.cookies();
+      const manageCookies = cookies.filter((cookie) => cookie.name === "manage_token");
+      expect(manageCookies.length).toBeGreaterThan(0);
+      for (const cookie of manageCookies) expect(cookie.httpOnly).toBe(true);
+      expect(new URL(manage.url()).search).toBe("");
+
+      expect(await manage.locator("h1").textContent()).toBe(QUESTION);
+      expect(await manage.locator("#status").textContent()).toBe("open");
+      expect(await manage.locator("#vote-link").getAttribute("href")).toBe(`${base}/p/${id}`);
+      expect(await manage.locator("#qr").getAttribute("src")).toBe(`/p/${id}/qr.svg`);
+      await expect
+        .poll(() => manage.locator("#qr").evaluate((img: HTMLImageElement) => img.naturalWidth))
+        .toBeGreaterThan(0);
+      const qr = await fetch(`${base}/p/${id}/qr.svg`);
+      expect(qr.headers.get("content-type")).toContain("image/svg+xml");
+      expect(await manage.locator("#close").count()).toBe(1);
+      expect(await manage.locator("#reopen").count()).toBe(0);
+      for (const option of ["a", "b", "c", "d"]) {
+        expect(await manage.locator(`#results #tally-${option}`).getAttribute("data-votes")).toBe("0");
+      }
+      await expectAccessible(manage, "the manage page of an open poll");
+
+      // Someone else has no manage cookie: the manage page refuses them.
+      const stranger = await browser.newContext();
+      const strangerPage = watchForProblems(await stranger.newPage(), problems, [/status of 401/]);
+      const refused = await strangerPage.goto(`${base}/p/${id}/manage`);
+      expect(refused?.status()).toBe(401);
+      await expectAccessible(strangerPage, "the manage page refusing a visitor without the token");
+      await stranger.close();
+
+      // A watcher on the public results page; a reload would wipe the marker.
+      const watcher = await browser.newContext();
+      const results = watchForProblems(await watcher.newPage(), problems);
+      const fragmentAnswers: { at: number; status: number }[] = [];
+      results.on("response", (response) => {
+        if (new URL(response.url()).pathname === `/p/${id}/results/fragment`) {
+          fragmentAnswers.push({ at: Date.now(), status: response.status() });
+        }
+      });
+      await results.goto(`${base}/p/${id}/results`);
+      expect(await results.locator("h1").textContent()).toBe(QUESTION);
+      expect(await results.locator("#results").getAttribute("hx-get")).toBe(`/p/${id}/results/fragment`);
+      expect(await results.locator("#results").getAttribute("hx-trigger")).toBe("every 1s");
+      await expect.poll(() => results.locator("#total").textContent()).toBe("No votes yet");
+      await expectAccessible(results, "the results page of an open poll with no votes");
+      await results.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+
+      // Two voters, two cookie jars.
+      const voterOne = await browser.newContext();
+      const voterTwo = await browser.newContext();
+      const one = watchForProblems(await voterOne.newPage(), problems, [/409/]);
+      const two = watchForProblems(await voterTwo.newPage(), problems);
+      await one.goto(`${base}/p/${id}`);
+      expect(await one.locator("h1").textContent()).toBe(QUESTION);
+      expect(await one.locator("#ballot button").allTextContents()).toEqual(OPTIONS);
+      await expectAccessible(one, "the vote page of a poll before a vote");
+
+      await one.click("#vote-a");
+      await expect.poll(() => one.locator("#vote-a").getAttribute("aria-pressed")).toBe("true");
+      // htmx settles the class a moment after the swap.
+      await expect.poll(() => one.locator("#vote-a").getAttribute("class")).toContain("chosen");
+      await expect.poll(() => one.locator(".note").textContent()).toContain(`Your vote for ${OPTIONS[0]} is recorded`);
+      await expectAccessible(one, "the vote page of a poll after a vote");
+      await expect.poll(() => results.locator("#tally-a").getAttribute("data-votes"), { timeout: 5_000 }).toBe("1");
+      await expect.poll(() => results.locator("#total").textContent()).toBe("1 vote");
+
+      await two.goto(`${base}/p/${id}`);
+      expect(await two.locator("#ballot .chosen").count()).toBe(0);
+      await two.click("#vote-d");
+      await expect.poll(() => two.locator("#vote-d").getAttribute("aria-pressed")).toBe("true");
+
+      // The first voter changes their mind: one voter still counts once.
+      await one.click("#vote-c");
+      await expect.poll(() => one.locator("#vote-c").getAttribute("aria-pressed")).toBe("true");
+      expect(await one.locator("#vote-a").getAttribute("aria-pressed")).toBe("false");
+
+      const tallies = (page: Page) =>
+        page.evaluate(() =>
+          [...document.querySelectorAll("#results .tally")].map((li) => `${li.id}=${li.getAttribute("data-votes")}`),
+        );
+      const settled = ["tally-a=0", "tally-b=0", "tally-c=1", "tally-d=1"];
+      await expect.poll(() => tallies(results), { timeout: 5_000 }).toEqual(settled);
+      expect(await results.locator("#total").textContent()).toBe("2 votes");
+      expect(await results.locator("#tally-c .percent").textContent()).toBe("50%");
+      expect(await results.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+      await expectAccessible(results, "the results page of an open poll after it updated itself");
+      // The manage page's results are live too.
+      await expect.poll(() => tallies(manage), { timeout: 5_000 }).toEqual(settled);
+
+      // The exports: results for anyone, ballots for the manager (voters as salted hashes, never the cookie).
+      const resultsCsv = await fetch(new URL((await manage.locator("#export-results").getAttribute("href"))!, base));
+      expect(resultsCsv.status).toBe(200);
+      expect((await resultsCsv.text()).split(/\r?\n/)[0]).toBe("option_id,label,votes,percent");
+      const ballotsHref = (await manage.locator("#export-ballots").getAttribute("href"))!;
+      const ballots = await manager.request.get(new URL(ballotsHref, base).toString());
+      expect(ballots.status()).toBe(200);
+      const ballotLines = (await ballots.text()).split(/\r?\n/).filter((line) => line !== "");
+      expect(ballotLines[0]).toBe("voter,option_id,cast_at");
+      expect(
+        ballotLines
+          .map((line) => line.split(",")[1])
+          .slice(1)
+          .sort(),
+      ).toEqual(["c", "d"]);
+      for (const context of [voterOne, voterTwo]) {
+        const voterId = decodeURIComponent((await context.cookies()).find((c) => c.name === "voter_id")!.value);
+        for (const line of ballotLines) expect(line).not.toContain(voterId.split(".")[0]);
+      }
+      expect((await fetch(new URL(ballotsHref, base))).status).toBe(401);
+
+      // Close from the manage page.
+      await manage.click("#close");
+      await expect.poll(() => manage.locator("#status").textContent()).toBe("closed");
+      expect(await manage.locator("#reopen").count()).toBe(1);
+      expect(await manage.locator("#close").count()).toBe(0);
+      expect(new URL(manage.url()).pathname).toBe(`/p/${id}/manage`);
+      await expectAccessible(manage, "the manage page of a closed poll");
+
+      // The first voter's page was loaded while the poll was open: the vote is refused, and why is shown.
+      const refusedVote = one.waitForResponse((r) => new URL(r.url()).pathname === `/p/${id}/vote`);
+      await one.click("#vote-b");
+      expect((await refusedVote).status()).toBe(409);
+      await expect.poll(() => one.locator("#flash").textContent()).toContain("closed");
+      expect(await one.locator("#vote-c").getAttribute("aria-pressed")).toBe("true");
+      await expectAccessible(one, "the vote page showing a vote refused by a closed poll");
+      // Loaded now, the page says so and offers no vote.
+      await two.goto(`${base}/p/${id}`);
+      expect(await two.locator("#ballot").textContent()).toContain("closed");
+      await expectAccessible(two, "the vote page of a closed poll");
+      const apiVote = await fetch(`${base}/api/votes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ poll: id, vote: "a" }),
+      });
+      expect(apiVote.status).toBe(409);
+
+      // The results page learns it is closed without a reload, and stops asking.
+      await expect
+        .poll(() => results.locator("#closed").textContent(), { timeout: 5_000 })
+        .toContain("This poll is closed");
+      expect(fragmentAnswers.map((answer) => answer.status)).toContain(286);
+      const lastAsked = fragmentAnswers.length;
+      await results.waitForTimeout(3_500);
+      expect(fragmentAnswers.slice(lastAsked), "requests to the fragment after the poll closed").toEqual([]);
+      expect(await results.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+      expect(await tallies(results)).toEqual(settled);
+      await expectAccessible(results, "the results page of a closed poll");
+
+      const api = await (await fetch(`${base}/api/results?poll=${id}`)).json();
+      expect(api).toMatchObject({ poll: id, question: QUESTION, total: 2, status: "closed" });
+      expect(api.options.map((o: { id: string; votes: number }) => `${o.id}=${o.votes}`)).toEqual([
+        "a=0",
+        "b=0",
+        "c=1",
+        "d=1",
+      ]);
+
+      await manage.screenshot({ path: `test-results/${shot}-polls-manage-page.png`, fullPage: true });
+      expect(problems).toEqual([]);
+      for (const context of [manager, watcher, voterOne, voterTwo]) await context.close();
+    });
+
+    it("refuses a bad field on /new with 400, keeps what was typed and says why beside the field", async () => {
+      const context = await browser.newContext();
+      const problems: string[] = [];
+      const page = watchForProblems(await context.newPage(), problems, [/status of 400/]);
+      await page.goto(`${base}/new`);
+      expect(await page.locator('form[method="post"][action="/new"]').count()).toBe(1);
+      expect(await page.locator('input[name="option"]').count()).toBe(6);
+      await expectAccessible(page, "the new-poll form");
+
+      // An empty question.
+      let response = await submitNewPoll(page, "   ", ["Tea", "Coffee"]);
+      expect(response.status()).toBe(400);
+      expect(await page.locator("#question-error").textContent()).toMatch(/question/i);
+      expect(await page.inputValue("#option-1")).toBe("Tea");
+      expect(await page.inputValue("#option-2")).toBe("Coffee");
+      expect(await page.locator("#question").getAttribute("aria-invalid")).toBe("true");
+      await expectAccessible(page, "the new-poll form refusing an empty question");
+
+      // One option only.
+      response = await submitNewPoll(page, "Tea or coffee?", ["Tea"]);
+      expect(response.status()).toBe(400);
+      expect(await page.locator("#options-error").textContent()).toMatch(/option/i);
+      expect(await page.locator("#question-error").count()).toBe(0);
+      expect(await page.inputValue("#question")).toBe("Tea or coffee?");
+      expect(await page.inputValue("#option-1")).toBe("Tea");
+      await expectAccessible(page, "the new-poll form refusing a single option");
+
+      // Two options that differ only in case.
+      response = await submitNewPoll(page, "Tea or coffee?", ["Tea", "TEA"]);
+      expect(response.status()).toBe(400);
+      expect(await page.locator("#options-error").textContent()).toMatch(/twice|differ/i);
+      expect(await page.inputValue("#option-2")).toBe("TEA");
+      expect(page.url()).toBe(`${base}/new`);
+
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("shows hostile questions and options as text on every page and never runs them", async () => {
+      const hostile = [
+        {
+          question: "<img src=x onerror=alert(1)>",
+          options: ['"><script>alert(2)</script>', "<b onmouseover=alert(3)>bold</b>", "' autofocus onfocus='alert(4)"],
+        },
+        {
+          question: '"><script>alert(1)</script>',
+          options: ["<img src=x onerror=alert(5)>", "</textarea><svg onload=alert(6)>"],
+        },
+      ];
+      // The CSP alone would stop inline handlers and scripts; bypassed here, only the escaping stands
+      // between these strings and the page, so a missed escape shows up as a dialog.
+      const context: BrowserContext = await browser.newContext({ bypassCSP: true });
+      const dialogs: string[] = [];
+      context.on("dialog", (dialog) => {
+        dialogs.push(`${dialog.type()}: ${dialog.message()} on ${dialog.page()?.url()}`);
+        void dialog.dismiss();
+      });
+      const page = await context.newPage();
+
+      /** Nothing the hostile strings could have become exists, and the text reads as typed. */
+      async function expectInert(where: string, texts: string[]) {
+        const found = await page.evaluate(() => ({
+          scripts: [...document.scripts].map((script) => script.getAttribute("src") ?? `inline: ${script.text}`),
+          handlers: [...document.querySelectorAll("*")].flatMap((element) =>
+            [...element.attributes].filter((a) => a.name.startsWith("on")).map((a) => `${element.tagName} ${a.name}`),
+          ),
+          injected: document.querySelectorAll("img[src='x'], svg[onload], b[onmouseover], [autofocus]").length,
+          text: `${document.title}\n${document.body.textContent}`,
+          values: [...document.querySelectorAll("input")].map((input) => input.value),
+        }));
+        expect(found.scripts, where).toEqual(["/static/htmx.min.js"]);
+        expect(found.handlers, where).toEqual([]);
+        expect(found.injected, where).toBe(0);
+        for (const text of texts) expect(`${found.text}\n${found.values.join("\n")}`, where).toContain(text);
+        expect(dialogs, where).toEqual([]);
+      }
+
+      for (const [n, { question, options }] of hostile.entries()) {
+        // The form refusing it keeps the hostile text, as text.
+        await page.goto(`${base}/new`);
+        expect((await submitNewPoll(page, question, options.slice(0, 1))).status()).toBe(400);
+        expect(await page.inputValue("#question")).toBe(question);
+        await expectInert(`the refused form (${n})`, [question, options[0]!]);
+        await expectAccessible(page, `the new-poll form refusing hostile input (${n})`);
+
+        const id = await createPollFromForm(page, base, question, options);
+        expect(await page.locator("h1").textContent()).toBe(question);
+        expect(await page.title()).toContain(question);
+        await expectInert(`the manage page (${n})`, [question, ...options]);
+        await expectAccessible(page, `the manage page of a hostile poll (${n})`);
+
+        await page.goto(`${base}/p/${id}`);
+        expect(await page.locator("h1").textContent()).toBe(question);
+        expect(await page.locator("#ballot button").allTextContents()).toEqual(options);
+        await expectInert(`the vote page (${n})`, [question, ...options]);
+        await page.click("#vote-a");
+        await expect
+          .poll(() => page.locator(".note").textContent())
+          .toContain(`Your vote for ${options[0]} is recorded`);
+        await expectInert(`the vote page after an htmx vote (${n})`, [question, ...options]);
+        await expectAccessible(page, `the vote page of a hostile poll (${n})`);
+
+        await page.goto(`${base}/p/${id}/results`);
+        expect(await page.locator("h1").textContent()).toBe(question);
+        await expect.poll(() => page.locator("#tally-a").getAttribute("data-votes"), { timeout: 5_000 }).toBe("1");
+        expect(await page.locator("#results .label").allTextContents()).toEqual(options);
+        await expectInert(`the results page after htmx swapped it (${n})`, [question, ...options]);
+        await expectAccessible(page, `the results page of a hostile poll (${n})`);
+
+        const described = await (await fetch(`${base}/api/polls/${id}`)).json();
+        expect(described.question).toBe(question);
+        expect(described.options.map((o: { label: string }) => o.label)).toEqual(options);
+      }
+      expect(dialogs).toEqual([]);
+      await context.close();
+    });
+  });
+}
