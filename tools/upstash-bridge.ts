@@ -15,7 +15,7 @@
  * Run it: `node tools/upstash-bridge.ts` (REDIS_URL, UPSTASH_BRIDGE_PORT,
  * UPSTASH_REDIS_REST_TOKEN).
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -322,7 +322,47 @@ function toCommand(value: unknown): Command {
   if (REFUSED.has(name) || REFUSED.has(withSubcommand)) {
     throw new CommandError(`ERR ${REFUSED.has(name) ? name : withSubcommand} is not supported over the REST API`);
   }
+  return withStockScripts(command);
+}
+
+/** Upstash's own shebang flag: run the script under per-key locks instead of the global one. */
+const UPSTASH_FLAG = "allow-key-locking";
+/** The SHA1 a client computed for a flagged script -> the SHA1 of what stock Redis was given. */
+const strippedScripts = new Map<string, string>();
+
+/**
+ * Scripts as stock Redis takes them: Upstash's `allow-key-locking` flag is
+ * removed from a `#!lua flags=...` line (Redis 7 refuses flags it doesn't
+ * know), and an EVALSHA of the flagged script's SHA1 (what the client
+ * computed) is sent with the SHA1 of the stripped one.
+ */
+function withStockScripts(command: Command): Command {
+  const name = command[0]!.toUpperCase();
+  const at =
+    name === "EVAL" || name === "EVAL_RO" ? 1 : name === "SCRIPT" && command[1]?.toUpperCase() === "LOAD" ? 2 : -1;
+  if (at > 0) {
+    const script = command[at] ?? "";
+    const stripped = stripUpstashFlag(script);
+    if (stripped === script) return command;
+    strippedScripts.set(sha1(script), sha1(stripped));
+    return command.map((arg, i) => (i === at ? stripped : arg));
+  }
+  if (name === "EVALSHA" || name === "EVALSHA_RO") {
+    const stock = strippedScripts.get((command[1] ?? "").toLowerCase());
+    if (stock) return command.map((arg, i) => (i === 1 ? stock : arg));
+  }
   return command;
+}
+
+function stripUpstashFlag(script: string): string {
+  const shebang = /^#!lua( flags=([^\n]*))?\n/.exec(script);
+  if (!shebang?.[2]) return script;
+  const flags = shebang[2].split(",").filter((flag) => flag.trim() !== UPSTASH_FLAG);
+  return `#!lua${flags.length > 0 ? ` flags=${flags.join(",")}` : ""}\n${script.slice(shebang[0].length)}`;
+}
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex");
 }
 
 function isBlocking(command: Command): boolean {

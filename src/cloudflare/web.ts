@@ -45,9 +45,7 @@ const appFor = oncePerEnv((env: Env) => {
       redis: () => store.ping(),
       postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresArchive(sql).ping()),
     },
-    ...(config.voteRateLimit > 0
-      ? { rateLimiter: createUpstashRateLimiter(redis, config.redisPrefix, config.voteRateLimit) }
-      : {}),
+
     clientIp: (c) => c.req.header("cf-connecting-ip"),
   });
 });

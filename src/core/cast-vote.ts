@@ -1,14 +1,18 @@
+import { addressKey } from "../domain/addresses.ts";
 import { DEFAULT_POLL_ID, hasOption, type Poll } from "../domain/polls.ts";
 import type { PollDirectory } from "./poll-directory.ts";
-import type { BallotBox, Clock, RateLimiter } from "./ports.ts";
+import type { BallotBox, Clock } from "./ports.ts";
 
 const MAX_FIELD_LENGTH = 64;
+/** The vote limits count per minute. */
+export const VOTE_LIMIT_WINDOW_MS = 60_000;
 
 /** What casting a vote needs: the polls, where ballots go, and optionally a throttle and a clock. */
 export interface CastVoteDeps {
   polls: PollDirectory;
   ballotBox: BallotBox;
-  rateLimiter?: RateLimiter | undefined;
+  /** Votes per client address (VOTE_RATE_LIMIT) and per voter (VOTER_RATE_LIMIT) per minute; 0 is off. */
+  limits: { perAddress: number; perVoter: number };
   clock?: Clock | undefined;
 }
 
@@ -17,7 +21,7 @@ export interface CastVoteInput {
   poll: unknown;
   /** The option id a client sent. */
   choice: unknown;
-  /** The key the rate limit counts by (the client's address). */
+  /** The client's address: the vote limit per address counts by it (IPv6 by /64). */
   client: string | undefined;
   /** The voter's id, asked for only once the vote is valid (it may set a cookie). */
   voter: () => Promise<string>;
@@ -51,12 +55,12 @@ export async function castVote(deps: CastVoteDeps, input: CastVoteInput): Promis
   if (typeof choice !== "string" || choice.length > MAX_FIELD_LENGTH || !hasOption(poll, choice)) {
     return { ok: false, reason: "unknown-option", poll };
   }
-  if (deps.rateLimiter) {
-    const verdict = await deps.rateLimiter.take(input.client ?? "unknown");
-    if (!verdict.allowed) return { ok: false, reason: "rate-limited", poll, retryAfter: verdict.retryAfter };
-  }
   const voter = await input.voter();
   const castAt = (deps.clock?.now() ?? new Date()).toISOString();
-  const ballot = await deps.ballotBox.cast({ poll: poll.id, voter, choice, castAt });
-  return { ok: true, poll, choice, version: ballot.version };
+  const result = await deps.ballotBox.cast(
+    { poll: poll.id, voter, choice, castAt },
+    { address: addressKey(input.client), ...deps.limits, windowMs: VOTE_LIMIT_WINDOW_MS },
+  );
+  if (!result.ok) return { ok: false, reason: "rate-limited", poll, retryAfter: result.retryAfter };
+  return { ok: true, poll, choice, version: result.ballot.version };
 }

@@ -26,8 +26,10 @@ export interface RequestLogPolicy {
 export interface AppConfig {
   polls: PollCatalog;
   cookieSecret: string;
-  /** Votes per client IP per minute; 0 turns the limit off. */
+  /** Votes per client address per minute (IPv6 by /64); 0 turns the limit off. */
   voteRateLimit: number;
+  /** Votes per voter per minute; 0 turns the limit off. */
+  voterRateLimit: number;
   logLevel: LogLevel;
   appVersion: string;
   /** Prefix of every Redis key, so several deployments (or tests) can share one Redis. */
@@ -125,6 +127,7 @@ export function readAppConfig(read: ConfigReader, env: ConfigSource, needsCookie
     value.length < 16 ? "must be at least 16 characters" : undefined,
   );
   const voteRateLimit = read.integer("VOTE_RATE_LIMIT", 0, 0, 1_000_000);
+  const voterRateLimit = read.integer("VOTER_RATE_LIMIT", 0, 0, 1_000_000);
   const logLevel = read.text("LOG_LEVEL", "info", (value) =>
     LOG_LEVELS.includes(value as LogLevel) ? undefined : `must be one of ${LOG_LEVELS.join(", ")}`,
   ) as LogLevel;
@@ -154,6 +157,7 @@ export function readAppConfig(read: ConfigReader, env: ConfigSource, needsCookie
     polls: createPollCatalog([createDefaultPoll(optionA.trim(), optionB.trim())]),
     cookieSecret,
     voteRateLimit,
+    voterRateLimit,
     logLevel,
     appVersion,
   };

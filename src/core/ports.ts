@@ -14,15 +14,27 @@ export interface VotePublisher {
   publish(ballot: Ballot): Promise<void>;
 }
 
+/** The limits a vote is counted against, in the same atomic step as the vote; 0 turns one off. */
+export interface VoteLimits {
+  /** The client address's key (IPv6 by /64). */
+  address: string;
+  perAddress: number;
+  perVoter: number;
+  windowMs: number;
+}
+
+/** A vote recorded and queued, or refused by a limit (nothing written) with the seconds to wait. */
+export type CastResult = { ok: true; ballot: Ballot } | { ok: false; retryAfter: number };
+
 /**
- * Casting a vote: record the choice with the next version, then queue the
- * ballot. On Node both live in one Redis and happen in one script, so a
- * recorded choice is never missing from the queue; on Workers it is the
- * Upstash script followed by a queue send.
+ * Casting a vote: count it against the limits, record the choice with the
+ * next version, then queue the ballot. On Node all of it is one Redis
+ * script, so a recorded choice is never missing from the queue; on Workers
+ * it is one Upstash script followed by a queue send.
  */
 export interface BallotBox {
-  /** Returns the ballot as queued (its version is the voter's new version). */
-  cast(vote: { poll: string; voter: string; choice: string; castAt: string }): Promise<Ballot>;
+  /** The ballot as queued (its version is the voter's new version), or the limit's refusal. */
+  cast(vote: { poll: string; voter: string; choice: string; castAt: string }, limits: VoteLimits): Promise<CastResult>;
 }
 
 /** Error raised by an archive for a write that will fail the same way however often it's retried. */

@@ -41,8 +41,7 @@ export interface AppDeps {
   reported?: Record<string, () => Promise<void>>;
   /** False once shutdown has begun, so /readyz fails and load balancers drain us. */
   isAccepting?: () => boolean;
-  rateLimiter?: RateLimiter;
-  /** The client's address, the key of the vote rate limit. */
+  /** The client's address, a key of the vote limits. */
   clientIp?: (c: Context) => string | undefined;
   observer?: RequestObserver;
   /** Signs the voter cookie; WebCrypto HMAC with COOKIE_SECRET by default. */

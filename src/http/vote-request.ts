@@ -9,7 +9,12 @@ import { ensureVoter } from "./middleware/voter-cookie.ts";
 export async function castVoteFromRequest(c: Context, services: AppServices, poll: unknown, choice: unknown) {
   const { deps } = services;
   const outcome = await castVote(
-    { polls: services.polls, ballotBox: deps.ballotBox, rateLimiter: deps.rateLimiter, clock: deps.clock },
+    {
+      polls: services.polls,
+      ballotBox: deps.ballotBox,
+      limits: { perAddress: deps.config.voteRateLimit, perVoter: deps.config.voterRateLimit },
+      clock: deps.clock,
+    },
     {
       poll,
       choice,

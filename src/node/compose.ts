@@ -60,15 +60,6 @@ export function buildWeb(
     isAccepting: () => accepting,
     pollStore: createRedisPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
     pollArchive: createPostgresPollArchive(sql),
-    ...(config.voteRateLimit > 0
-      ? {
-          rateLimiter: createRedisRateLimiter(redis, config.redisPrefix, {
-            scope: "votes",
-            limit: config.voteRateLimit,
-            windowMs: 60_000,
-          }),
-        }
-      : {}),
     ...(config.pollCreateRateLimit > 0
       ? {
           pollCreateLimiter: createRedisRateLimiter(redis, config.redisPrefix, {

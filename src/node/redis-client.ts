@@ -8,11 +8,20 @@ import { CAST_BALLOT_SCRIPT, RATE_WINDOW_SCRIPT } from "../redis/scripts.ts";
 const scripts = {
   castBallot: defineScript({
     SCRIPT: CAST_BALLOT_SCRIPT,
-    NUMBER_OF_KEYS: 2,
+    NUMBER_OF_KEYS: 4,
     parseCommand(
       parser: CommandParser,
-      keys: [ballot: string, stream: string],
-      args: [choice: string, poll: string, voter: string, castAt: string, ttlSeconds: string],
+      keys: [ballot: string, stream: string, addressWindow: string, voterWindow: string],
+      args: [
+        choice: string,
+        poll: string,
+        voter: string,
+        castAt: string,
+        ttlSeconds: string,
+        perAddress: string,
+        perVoter: string,
+        windowMs: string,
+      ],
     ) {
       for (const key of keys) parser.pushKey(key);
       parser.push(...args);

@@ -1,22 +1,34 @@
 import { type BallotBox, VotingUnavailableError } from "../core/ports.ts";
-import { ballotKey, streamNames } from "../redis/keys.ts";
+import { ballotKey, streamNames, voteLimitKeys } from "../redis/keys.ts";
 import type { RedisClient } from "./redis-client.ts";
 
 /**
- * BallotBox on Redis alone: records the choice, bumps the version and appends
- * the ballot to the stream in one script, one round trip.
+ * BallotBox on Redis alone: counts the vote against its limits, records the
+ * choice with the next version and appends the ballot to the stream in one
+ * script, one round trip.
  */
 export function createStreamBallotBox(client: RedisClient, prefix: string, ttlSeconds: number): BallotBox {
   const { stream } = streamNames(prefix);
   const ttl = String(ttlSeconds);
   return {
-    async cast({ poll, voter, choice, castAt }) {
+    async cast({ poll, voter, choice, castAt }, limits) {
       try {
-        const version = await client.castBallot(
-          [ballotKey(prefix, poll, voter), stream],
-          [choice, poll, voter, castAt, ttl],
+        const windows = voteLimitKeys(prefix, limits.address, voter, limits.windowMs);
+        const reply = await client.castBallot(
+          [ballotKey(prefix, poll, voter), stream, windows.address, windows.voter],
+          [
+            choice,
+            poll,
+            voter,
+            castAt,
+            ttl,
+            String(limits.perAddress),
+            String(limits.perVoter),
+            String(limits.windowMs),
+          ],
         );
-        return { poll, voter, choice, version, castAt };
+        if (reply < 0) return { ok: false, retryAfter: Math.max(1, Math.ceil(-reply / 1000)) };
+        return { ok: true, ballot: { poll, voter, choice, version: reply, castAt } };
       } catch (error) {
         // maxmemory reached (noeviction): nothing was written; the consumer draining the stream makes room.
         if (error instanceof Error && error.message.startsWith("OOM")) {

@@ -25,3 +25,12 @@ export function streamNames(prefix: string): StreamNames {
 export function pollKey(prefix: string, poll: string): string {
   return `${prefix}poll:${poll}`;
 }
+
+/** The vote limits' windows: one per client address (IPv6 by /64) and one per voter. */
+export function voteLimitKeys(prefix: string, address: string, voter: string, windowMs: number) {
+  const window = Math.floor(Date.now() / windowMs);
+  return {
+    address: rateKey(prefix, "votes-address", address, window),
+    voter: rateKey(prefix, "votes-voter", voter, window),
+  };
+}

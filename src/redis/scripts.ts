@@ -14,11 +14,39 @@ local version = math.max(now, (tonumber(redis.call('HGET', KEYS[1], 'version')) 
 `.trim();
 
 /**
+ * The vote limits, in the same script as the vote (one round trip, one
+ * Upstash request): counts the vote in the client address's window and in
+ * the voter's, each only when its limit is on (above 0), and refuses when
+ * either is over, returning minus the milliseconds left in the window. A
+ * refused vote writes nothing else.
+ */
+function withinLimits(
+  keys: { address: number; voter: number },
+  args: { address: number; voter: number; window: number },
+) {
+  return `
+local function over(key, limit)
+  if limit <= 0 then return false end
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, ARGV[${args.window}]) end
+  return count > limit
+end
+if over(KEYS[${keys.address}], tonumber(ARGV[${args.address}])) or over(KEYS[${keys.voter}], tonumber(ARGV[${args.voter}])) then
+  return -math.max(redis.call('PTTL', KEYS[${keys.address}]), redis.call('PTTL', KEYS[${keys.voter}]), 1)
+end
+`.trim();
+}
+
+/**
  * Records the voter's choice with the next version in one atomic step, and
- * keeps the voter's hash for the time to live; returns the new version.
- * KEYS: ballot hash. ARGV: choice, time to live in seconds.
+ * keeps the voter's hash for the time to live; returns the new version (or,
+ * over a limit, minus the milliseconds to wait). The Workers path: the queue
+ * send follows.
+ * KEYS: ballot hash, address window, voter window.
+ * ARGV: choice, time to live in seconds, votes per address, votes per voter, window in ms.
  */
 export const RECORD_CHOICE_SCRIPT = `
+${withinLimits({ address: 2, voter: 3 }, { address: 3, voter: 4, window: 5 })}
 ${NEXT_VERSION}
 redis.call('HSET', KEYS[1], 'choice', ARGV[1], 'version', version)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -28,10 +56,13 @@ return version
 /**
  * The same record, plus the ballot appended to the stream in the same
  * script: the choice in Redis and the entry in the queue exist together or
- * not at all (a full Redis refuses the first write, so then neither).
- * KEYS: ballot hash, stream. ARGV: choice, poll, voter, castAt, time to live in seconds.
+ * not at all (a full Redis refuses the first write, so then neither). The
+ * Node path.
+ * KEYS: ballot hash, stream, address window, voter window.
+ * ARGV: choice, poll, voter, castAt, time to live in seconds, votes per address, votes per voter, window in ms.
  */
 export const CAST_BALLOT_SCRIPT = `
+${withinLimits({ address: 3, voter: 4 }, { address: 6, voter: 7, window: 8 })}
 ${NEXT_VERSION}
 redis.call('HSET', KEYS[1], 'choice', ARGV[1], 'version', version)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
@@ -40,7 +71,7 @@ redis.call('XADD', KEYS[2], '*', 'ballot', ballot)
 return version
 `.trim();
 
-/** Fixed one-minute window: counts a hit and returns {count, milliseconds left in the window}. */
+/** A fixed window (poll creation): counts a hit and returns {count, milliseconds left in the window}. */
 export const RATE_WINDOW_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end

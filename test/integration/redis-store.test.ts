@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { VotingUnavailableError } from "../../src/core/ports.ts";
+import { type BallotBox, VotingUnavailableError } from "../../src/core/ports.ts";
 import { createRedisRateLimiter } from "../../src/node/redis-rate-limiter.ts";
 import { createRedisVoteStore } from "../../src/node/redis-vote-store.ts";
 import { createStreamBallotBox } from "../../src/node/stream-ballot-box.ts";
@@ -9,6 +9,14 @@ import { createTestRedis, type TestRedis } from "../helpers/services.ts";
 
 const castAt = "2026-11-26T10:00:00.000Z";
 const TTL_SECONDS = 3_600;
+const noLimits = { address: "192.0.2.1", perAddress: 0, perVoter: 0, windowMs: 60_000 };
+
+/** Casts with the limits off; the ballot as queued. */
+async function castOk(box: BallotBox, vote: Parameters<BallotBox["cast"]>[0]) {
+  const result = await box.cast(vote, noLimits);
+  if (!result.ok) throw new Error("refused by a limit that is off");
+  return result.ballot;
+}
 
 describe("the Redis vote store", () => {
   let redis: TestRedis;
@@ -25,7 +33,8 @@ describe("the Redis vote store", () => {
     const versions = await Promise.all(
       Array.from(
         { length: 200 },
-        async (_, i) => (await box.cast({ poll: "default", voter, choice: i % 2 === 0 ? "a" : "b", castAt })).version,
+        async (_, i) =>
+          (await castOk(box, { poll: "default", voter, choice: i % 2 === 0 ? "a" : "b", castAt })).version,
       ),
     );
     expect(new Set(versions).size).toBe(200);
@@ -33,14 +42,14 @@ describe("the Redis vote store", () => {
     // Versions come from the Redis clock in milliseconds (or one more than the last, within a millisecond).
     expect(sorted[0]).toBeGreaterThan(Date.parse("2026-01-01") - 1);
     expect(sorted.at(-1)! - sorted[0]!).toBeLessThan(60_000);
-    const { version } = await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const { version } = await castOk(box, { poll: "default", voter, choice: "a", castAt });
     expect(version).toBeGreaterThan(sorted.at(-1)!);
   });
 
   it("keeps a voter's state for the time to live after each vote", async () => {
     const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    await box.cast({ poll: "default", voter, choice: "a", castAt });
+    await castOk(box, { poll: "default", voter, choice: "a", castAt });
     const ttl = await redis.client.ttl(`${redis.prefix}ballot:default:${voter}`);
     expect(ttl).toBeGreaterThan(TTL_SECONDS - 5);
     expect(ttl).toBeLessThanOrEqual(TTL_SECONDS);
@@ -49,9 +58,9 @@ describe("the Redis vote store", () => {
   it("still gives a higher version once the voter's state has expired or Redis has lost it", async () => {
     const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    const before = await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const before = await castOk(box, { poll: "default", voter, choice: "a", castAt });
     await redis.client.del(`${redis.prefix}ballot:default:${voter}`);
-    const after = await box.cast({ poll: "default", voter, choice: "b", castAt });
+    const after = await castOk(box, { poll: "default", voter, choice: "b", castAt });
     expect(after.version).toBeGreaterThan(before.version);
   });
 
@@ -62,7 +71,7 @@ describe("the Redis vote store", () => {
     const policy = (await redis.client.configGet("maxmemory-policy"))["maxmemory-policy"] ?? "noeviction";
     try {
       await redis.client.configSet({ maxmemory: "1", "maxmemory-policy": "noeviction" });
-      await expect(box.cast({ poll: "default", voter, choice: "a", castAt })).rejects.toBeInstanceOf(
+      await expect(castOk(box, { poll: "default", voter, choice: "a", castAt })).rejects.toBeInstanceOf(
         VotingUnavailableError,
       );
     } finally {
@@ -77,8 +86,8 @@ describe("the Redis vote store", () => {
     const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     expect(await store.currentChoice("default", voter)).toBeNull();
-    await box.cast({ poll: "default", voter, choice: "a", castAt });
-    const { version } = await box.cast({ poll: "default", voter, choice: "b", castAt });
+    await castOk(box, { poll: "default", voter, choice: "a", castAt });
+    const { version } = await castOk(box, { poll: "default", voter, choice: "b", castAt });
     expect(await store.currentChoice("default", voter)).toBe("b");
     // The choice and the version live in one hash, written by one script.
     expect(await redis.client.hGetAll(`${redis.prefix}ballot:default:${voter}`)).toEqual({
@@ -91,7 +100,7 @@ describe("the Redis vote store", () => {
     const store = createRedisVoteStore(redis.client, redis.prefix);
     const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const recordChoice = async (poll: string, voter: string, choice: string) =>
-      (await box.cast({ poll, voter, choice, castAt })).version;
+      (await castOk(box, { poll, voter, choice, castAt })).version;
     const [x, y] = [randomUUID(), randomUUID()];
     await recordChoice("default", x, "a");
     await recordChoice("default", y, "b");
@@ -105,17 +114,17 @@ describe("the Redis vote store", () => {
   it("still works after Redis forgot its scripts (SCRIPT FLUSH)", async () => {
     const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    const first = await box.cast({ poll: "default", voter, choice: "a", castAt });
+    const first = await castOk(box, { poll: "default", voter, choice: "a", castAt });
     await redis.client.scriptFlush();
-    expect((await box.cast({ poll: "default", voter, choice: "b", castAt })).version).toBeGreaterThan(first.version);
+    expect((await castOk(box, { poll: "default", voter, choice: "b", castAt })).version).toBeGreaterThan(first.version);
   });
 
   it("casts a ballot in one script: the choice, the next version and the queued entry together", async () => {
     const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const store = createRedisVoteStore(redis.client, redis.prefix);
     const voter = randomUUID();
-    const first = await box.cast({ poll: "default", voter, choice: "a", castAt });
-    const second = await box.cast({ poll: "default", voter, choice: "b", castAt });
+    const first = await castOk(box, { poll: "default", voter, choice: "a", castAt });
+    const second = await castOk(box, { poll: "default", voter, choice: "b", castAt });
     expect(second.version).toBeGreaterThan(first.version);
     expect(await store.currentChoice("default", voter)).toBe("b");
     const entries = await redis.client.xRange(streamNames(redis.prefix).stream, "-", "+");
@@ -126,8 +135,27 @@ describe("the Redis vote store", () => {
     ]);
   });
 
-  it("limits votes per client per minute and says when to come back", async () => {
-    const limiter = createRedisRateLimiter(redis.client, redis.prefix, { scope: "votes", limit: 3, windowMs: 60_000 });
+  it("limits votes per voter and per address in the same script, writing nothing for a refused vote", async () => {
+    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const limits = { address: "198.51.100.7", perAddress: 5, perVoter: 2, windowMs: 60_000 };
+    const voter = randomUUID();
+    const vote = { poll: "default", voter, choice: "a", castAt };
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await box.cast(vote, limits));
+    expect(verdicts.map((v) => v.ok)).toEqual([true, true, false]);
+    const refused = verdicts[2]!;
+    if (!refused.ok) expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(await redis.client.xLen(streamNames(redis.prefix).stream)).toBe(2);
+    // Other voters behind the same address share its larger allowance (a room behind one NAT).
+    const others = [];
+    for (let i = 0; i < 4; i++) others.push((await box.cast({ ...vote, voter: randomUUID() }, limits)).ok);
+    expect(others).toEqual([true, true, false, false]);
+    // Another address is counted on its own.
+    expect((await box.cast({ ...vote, voter: randomUUID() }, { ...limits, address: "198.51.100.8" })).ok).toBe(true);
+  });
+
+  it("limits poll creation per client per window and says when to come back", async () => {
+    const limiter = createRedisRateLimiter(redis.client, redis.prefix, { scope: "polls", limit: 3, windowMs: 60_000 });
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push(await limiter.take("203.0.113.9"));
     expect(verdicts.map((v) => v.allowed)).toEqual([true, true, true, false, false]);

@@ -8,6 +8,7 @@ import { createClient } from "@redis/client";
 import { Ratelimit } from "@upstash/ratelimit";
 import { errors, Redis } from "@upstash/redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { UPSTASH_SCRIPT_FLAGS } from "../../src/cloudflare/upstash.ts";
 import {
   CAST_BALLOT_SCRIPT,
   RATE_WINDOW_MS,
@@ -129,12 +130,13 @@ describe("the local Upstash bridge", () => {
     it("RECORD_CHOICE_SCRIPT: EVAL and EVALSHA (with NOSCRIPT fallback) match direct EVAL", async () => {
       const script = upstash.createScript<number>(RECORD_CHOICE_SCRIPT);
       const replies = { bridge: [] as number[], direct: [] as number[] };
-      const ttl = "3600";
+      const args = (choice: string) => [choice, "3600", "0", "0", "60000"];
+      const keys = (via: (key: string) => string) => [via("ballot"), via("rate-address"), via("rate-voter")];
       for (const choice of ["a", "b", "1"]) {
-        replies.bridge.push(Number(await upstash.eval(RECORD_CHOICE_SCRIPT, [viaBridge("ballot")], [choice, ttl])));
-        replies.bridge.push(Number(await script.exec([viaBridge("ballot")], [choice, ttl])));
-        replies.direct.push(Number(await directEval(RECORD_CHOICE_SCRIPT, [viaDirect("ballot")], [choice, ttl])));
-        replies.direct.push(Number(await directEval(RECORD_CHOICE_SCRIPT, [viaDirect("ballot")], [choice, ttl])));
+        replies.bridge.push(Number(await upstash.eval(RECORD_CHOICE_SCRIPT, keys(viaBridge), args(choice))));
+        replies.bridge.push(Number(await script.exec(keys(viaBridge), args(choice))));
+        replies.direct.push(Number(await directEval(RECORD_CHOICE_SCRIPT, keys(viaDirect), args(choice))));
+        replies.direct.push(Number(await directEval(RECORD_CHOICE_SCRIPT, keys(viaDirect), args(choice))));
       }
       // Versions come from the Redis clock, so the two paths agree on the shape, not the digits.
       for (const versions of [replies.bridge, replies.direct]) {
@@ -148,9 +150,7 @@ describe("the local Upstash bridge", () => {
       expect(await upstash.ttl(viaBridge("ballot"))).toBeGreaterThan(3_500);
       // Loaded by the EVAL above, so EVALSHA now answers without a fallback.
       const sha = createHash("sha1").update(RECORD_CHOICE_SCRIPT).digest("hex");
-      expect(Number(await upstash.evalsha(sha, [viaBridge("ballot")], ["c", ttl]))).toBeGreaterThan(
-        replies.bridge.at(-1)!,
-      );
+      expect(Number(await upstash.evalsha(sha, keys(viaBridge), args("c")))).toBeGreaterThan(replies.bridge.at(-1)!);
     });
 
     it("RATE_WINDOW_SCRIPT returns the same {count, ttl} array", async () => {
@@ -178,14 +178,34 @@ describe("the local Upstash bridge", () => {
     it("CAST_BALLOT_SCRIPT records the choice and appends the same ballot to the stream", async () => {
       const castAt = "2026-01-02T03:04:05.000Z";
       const script = upstash.createScript<number>(CAST_BALLOT_SCRIPT);
-      const args = (choice: string) => [choice, "default", "voter-é🎉", castAt, "3600"];
+      const args = (choice: string) => [choice, "default", "voter-é🎉", castAt, "3600", "0", "0", "60000"];
       const fromBridge = [
-        Number(await upstash.eval(CAST_BALLOT_SCRIPT, [viaBridge("ballot"), viaBridge("stream")], args("a"))),
-        Number(await script.exec([viaBridge("ballot"), viaBridge("stream")], args("b"))),
+        Number(
+          await upstash.eval(
+            CAST_BALLOT_SCRIPT,
+            [viaBridge("ballot"), viaBridge("stream"), viaBridge("ra"), viaBridge("rv")],
+            args("a"),
+          ),
+        ),
+        Number(
+          await script.exec([viaBridge("ballot"), viaBridge("stream"), viaBridge("ra"), viaBridge("rv")], args("b")),
+        ),
       ];
       const fromDirect = [
-        Number(await directEval(CAST_BALLOT_SCRIPT, [viaDirect("ballot"), viaDirect("stream")], args("a"))),
-        Number(await directEval(CAST_BALLOT_SCRIPT, [viaDirect("ballot"), viaDirect("stream")], args("b"))),
+        Number(
+          await directEval(
+            CAST_BALLOT_SCRIPT,
+            [viaDirect("ballot"), viaDirect("stream"), viaDirect("ra"), viaDirect("rv")],
+            args("a"),
+          ),
+        ),
+        Number(
+          await directEval(
+            CAST_BALLOT_SCRIPT,
+            [viaDirect("ballot"), viaDirect("stream"), viaDirect("ra"), viaDirect("rv")],
+            args("b"),
+          ),
+        ),
       ];
       expect(fromBridge[1]).toBeGreaterThan(fromBridge[0]!);
       expect(fromDirect[1]).toBeGreaterThan(fromDirect[0]!);
@@ -206,6 +226,22 @@ describe("the local Upstash bridge", () => {
         field: "ballot",
         ballot: { poll: "default", voter: "voter-é🎉", choice: "b", version: fromBridge[1], castAt },
       });
+    });
+
+    it("takes Upstash's allow-key-locking flag, which stock Redis refuses: EVAL and then EVALSHA of the flagged script", async () => {
+      const flagged = `${UPSTASH_SCRIPT_FLAGS}${RECORD_CHOICE_SCRIPT}`;
+      const refused = await directEval(flagged, [viaDirect("f")], ["a", "60", "0", "0", "60000"]).then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      expect(refused).toMatch(/flag/i);
+      const script = upstash.createScript<number>(flagged);
+      const keys = [viaBridge("flagged"), viaBridge("fa"), viaBridge("fv")];
+      const first = Number(await script.exec(keys, ["a", "60", "0", "0", "60000"]));
+      const sha = createHash("sha1").update(flagged).digest("hex");
+      const second = Number(await upstash.evalsha(sha, keys, ["b", "60", "0", "0", "60000"]));
+      expect(second).toBeGreaterThan(first);
+      expect(await upstash.hget(viaBridge("flagged"), "choice")).toBe("b");
     });
 
     it("reports NOSCRIPT for an unknown sha as an UpstashError", async () => {
