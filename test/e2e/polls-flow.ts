@@ -62,7 +62,7 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
       await app?.stop();
     });
 
-    it("creates a poll from /new, takes two voters' votes, updates the results in place, and once closed refuses votes and stops polling", async () => {
+    it("creates a poll from /new, takes two voters' votes, updates the results in place, and once closed refuses votes and stops polling; reopened, takes them again", async () => {
       const problems: string[] = [];
       const manager = await browser.newContext();
       const manage = watchForProblems(await manager.newPage(), problems);
@@ -225,6 +225,17 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
         "c=1",
         "d=1",
       ]);
+
+      // Reopened, it takes votes again, and the manage page's results are live again.
+      await manage.click("#reopen");
+      await expect.poll(() => manage.locator("#status").textContent()).toBe("open");
+      expect(await manage.locator("#close").count()).toBe(1);
+      await two.goto(`${base}/p/${id}`);
+      await two.click("#vote-a");
+      await expect.poll(() => two.locator("#vote-a").getAttribute("aria-pressed")).toBe("true");
+      await expect
+        .poll(() => tallies(manage), { timeout: 5_000 })
+        .toEqual(["tally-a=1", "tally-b=0", "tally-c=1", "tally-d=0"]);
 
       await manage.screenshot({ path: `test-results/${shot}-polls-manage-page.png`, fullPage: true });
       expect(problems).toEqual([]);
