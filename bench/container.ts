@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { createClient } from "@redis/client";
 import autocannon from "autocannon";
 import postgres from "postgres";
+import { envOf, readDockerfile } from "../test/container/dockerfile.ts";
 import {
   buildImage,
   ensureBaseImage,
@@ -40,6 +41,11 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const memory = (m: MemoryFigures) =>
   `${fmt(m.rssMiB, 1)} MiB resident (${fmt(m.anonMiB, 1)} anonymous), cgroup working set ${fmt(m.cgroupMiB, 1)} MiB`;
+
+/** The node flags the image runs with (its NODE_OPTIONS), for the processes the bench starts on the host. */
+export function imageNodeOptions(): string {
+  return envOf(readDockerfile().stages.at(-1)!).NODE_OPTIONS ?? "";
+}
 
 export async function measureImage(connections = 50): Promise<Row[]> {
   const problem = podmanProblem();

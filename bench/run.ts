@@ -12,6 +12,7 @@ import postgres from "postgres";
 import { migrate } from "../src/node/migrations.ts";
 import { createRedisClient } from "../src/node/redis-client.ts";
 import { streamNames } from "../src/redis/keys.ts";
+import { imageNodeOptions, measureImage } from "./container.ts";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -117,7 +118,13 @@ async function main() {
   const redis = createRedisClient(REDIS_URL);
   await redis.connect();
   const names = streamNames(prefix);
-  const env = { DATABASE_URL: dbUrl, REDIS_URL, REDIS_PREFIX: prefix, COOKIE_SECRET: "bench-cookie-secret-0123456789" };
+  const env = {
+    DATABASE_URL: dbUrl,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    COOKIE_SECRET: "bench-cookie-secret-0123456789",
+    NODE_OPTIONS: imageNodeOptions(),
+  };
   const children: ChildProcess[] = [];
 
   try {
@@ -323,6 +330,9 @@ async function main() {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
+
+  // 5. The image (bench/container.ts): the web container's memory after load, and its stop time.
+  for (const row of await measureImage(CONNECTIONS)) report(...row);
 
   const width = (key: keyof Row) => Math.max(...rows.map((row) => row[key].length), key.length);
   const line = (row: Row) =>
