@@ -115,6 +115,7 @@ export function buildConsumer(
     names,
     consumer: config.consumerName,
     batchSize: config.consumerBatchSize,
+    inFlight: config.consumerInFlight,
     claimIdleMs: config.consumerClaimIdleMs,
     ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
     logger,

@@ -8,6 +8,8 @@ export interface NodeConfig extends AppConfig {
   port: number;
   consumerName: string;
   consumerBatchSize: number;
+  /** Batches the consumer writes at once. */
+  consumerInFlight: number;
   consumerClaimIdleMs: number;
   /** How long a stopping web process keeps serving after failing /readyz. */
   shutdownDelayMs: number;
@@ -29,7 +31,8 @@ export function parseNodeConfig(
     redisUrl: read.url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
     port: read.integer("PORT", 8080, 0, 65535),
     consumerName: read.text("CONSUMER_NAME", hostname),
-    consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 500, 1, 10_000),
+    consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 2_000, 1, 10_000),
+    consumerInFlight: read.integer("CONSUMER_IN_FLIGHT", 2, 1, 8),
     consumerClaimIdleMs: read.integer("CONSUMER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
     shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
     trustedProxyHops: read.integer("TRUSTED_PROXY_HOPS", 0, 0, 10),

@@ -1,16 +1,20 @@
 /** Lua scripts shared by every Redis adapter: each voter change is one script, so it is atomic everywhere. */
 
 /**
- * The voter's next version: the Redis server's clock in milliseconds, or one
+ * The voter's next version: the Redis server's clock in microseconds, or one
  * more than the last version if that is larger. Versions only grow, even once
  * the voter's hash has expired (or a Redis that keeps nothing on disk lost
  * it): a new version must still beat the voter's older row in PostgreSQL,
- * which keeps only the highest. 13 digits: exact in Lua, cjson and JSON.
+ * which keeps only the highest; two scripts never run in the same
+ * microsecond. 16 digits: exact as a Lua number and a JavaScript number
+ * (below 2^53 until the year 2255), so it is written with %.0f, never
+ * through cjson or Lua's default 14-digit formatting.
  */
 const NEXT_VERSION = `
 local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local version = math.max(now, (tonumber(redis.call('HGET', KEYS[1], 'version')) or 0) + 1)
+local versionText = string.format('%.0f', version)
 `.trim();
 
 /**
@@ -48,7 +52,7 @@ end
 export const RECORD_CHOICE_SCRIPT = `
 ${withinLimits({ address: 2, voter: 3 }, { address: 3, voter: 4, window: 5 })}
 ${NEXT_VERSION}
-redis.call('HSET', KEYS[1], 'choice', ARGV[1], 'version', version)
+redis.call('HSET', KEYS[1], 'choice', ARGV[1], 'version', versionText)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return version
 `.trim();
@@ -64,9 +68,10 @@ return version
 export const CAST_BALLOT_SCRIPT = `
 ${withinLimits({ address: 3, voter: 4 }, { address: 6, voter: 7, window: 8 })}
 ${NEXT_VERSION}
-redis.call('HSET', KEYS[1], 'choice', ARGV[1], 'version', version)
+redis.call('HSET', KEYS[1], 'choice', ARGV[1], 'version', versionText)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-local ballot = cjson.encode({poll = ARGV[2], voter = ARGV[3], choice = ARGV[1], version = version, castAt = ARGV[4]})
+local ballot = '{"poll":' .. cjson.encode(ARGV[2]) .. ',"voter":' .. cjson.encode(ARGV[3]) ..
+  ',"choice":' .. cjson.encode(ARGV[1]) .. ',"version":' .. versionText .. ',"castAt":' .. cjson.encode(ARGV[4]) .. '}'
 redis.call('XADD', KEYS[2], '*', 'ballot', ballot)
 return version
 `.trim();
