@@ -1,0 +1,138 @@
+// What every bench section shares: processes, load, the bench database and
+// Redis prefix, and the rows of the table `npm run bench` prints.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import autocannon from "autocannon";
+import postgres from "postgres";
+import { migrate } from "../src/node/migrations.ts";
+import { createRedisClient, type RedisClient } from "../src/node/redis-client.ts";
+import { imageNodeOptions } from "./container.ts";
+
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** Seconds of each measured load run (after 2 s of warm-up). */
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+export const CONNECTIONS = 50;
+export const ROOT = new URL("../", import.meta.url);
+
+/** One line of the table: the measure, its figure, the target or reference it is held to, and the verdict. */
+export type Row = [what: string, figure: string, target: string, met: boolean | null];
+
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The manifests' memory limit for the web and consumer containers. */
+export const CONTAINER_LIMIT_MIB = 128;
+
+/**
+ * The image's node flags (the Dockerfile's NODE_OPTIONS) as they work inside
+ * a container with the manifests' memory limit: a heap size given as a share
+ * of the container's memory becomes that share of the limit (on this host
+ * it would be a share of 24 GiB, and the heap would grow lazily to match).
+ */
+export function containerNodeOptions(): string {
+  return imageNodeOptions().replace(
+    /--max-old-space-size-percentage=(\d+)/,
+    (_, percent: string) => `--max-old-space-size=${Math.floor((CONTAINER_LIMIT_MIB * Number(percent)) / 100)}`,
+  );
+}
+
+/** Starts a node program with the container's node flags, as the image runs it. */
+export function start(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "warn", NODE_OPTIONS: containerNodeOptions(), ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+export async function stop(child: ChildProcess, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  if (group && child.pid) process.kill(-child.pid, "SIGTERM");
+  else child.kill("SIGTERM");
+  await exited;
+}
+
+export async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** A short unmeasured run first, so the JIT has warmed up before the measured one. */
+export async function load(url: string, options: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
+  await autocannon({ url, connections: CONNECTIONS, duration: 2, ...options });
+  return autocannon({ url, connections: CONNECTIONS, duration: SECONDS, ...options });
+}
+
+export const errorsOf = (result: autocannon.Result) => result.errors + result.non2xx + result.timeouts;
+
+/** Resident memory of a process now (VmRSS), in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Cookieless form votes, like the original app's `ab -p posta` load. */
+export const formVotes = [
+  { method: "POST" as const, body: "vote=a", headers: { "content-type": "application/x-www-form-urlencoded" } },
+  { method: "POST" as const, body: "vote=b", headers: { "content-type": "application/x-www-form-urlencoded" } },
+];
+
+/** A database and a Redis prefix of the bench's own, removed afterwards. */
+export interface BenchStore {
+  dbUrl: string;
+  sql: postgres.Sql;
+  redis: RedisClient;
+  prefix: string;
+  /** What the app's processes need to reach them. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function openBenchStore(): Promise<BenchStore> {
+  const name = `bench_${Date.now().toString(36)}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const dbUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
+  await migrate(sql, dbUrl);
+  const prefix = `${name}:`;
+  const redis = createRedisClient(REDIS_URL);
+  await redis.connect();
+  return {
+    dbUrl,
+    sql,
+    redis,
+    prefix,
+    env: {
+      DATABASE_URL: dbUrl,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      COOKIE_SECRET: "bench-cookie-secret-0123456789",
+      POLL_CREATE_RATE_LIMIT: "0",
+    },
+    async close() {
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await redis.del(keys);
+      }
+      await redis.quit();
+      await sql.end();
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// The Workers target on this machine: POST /vote under `wrangler dev` (web
+// Worker, Upstash bridge, local queue, consumer Worker; a simulator, so only
+// for comparison), the Upstash requests one vote costs, and the bundle sizes.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BenchStore, Row } from "./lib.ts";
+import { errorsOf, fmt, formVotes, freePort, load, ROOT, stop, waitUntil } from "./lib.ts";
+
+/** `wrangler deploy --dry-run` for one config: the sizes wrangler reports for the upload. */
+function bundleSize(config: string): { raw: string; gzip: number } {
+  const output = execFileSync(
+    process.execPath,
+    [
+      "node_modules/wrangler/bin/wrangler.js",
+      "deploy",
+      "--dry-run",
+      "-c",
+      config,
+      "--outdir",
+      mkdtempSync(join(tmpdir(), "bundle-")),
+    ],
+    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const match = /Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+) KiB/.exec(output);
+  if (!match) throw new Error(`no size in wrangler's output:\n${output}`);
+  return { raw: match[1]!, gzip: Number(match[2]) };
+}
+
+/** Calls of the commands a client sends at the top level (scripts run theirs inside), from INFO commandstats. */
+async function topLevelCalls(store: BenchStore): Promise<number> {
+  const info = await store.redis.info("commandstats");
+  let calls = 0;
+  for (const command of ["evalsha", "eval", "hgetall", "hget", "get", "ping", "incr", "pexpire", "multi", "exec"]) {
+    calls += Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m").exec(info)?.[1] ?? 0);
+  }
+  return calls;
+}
+
+export async function measureWorkers(store: BenchStore): Promise<Row[]> {
+  const rows: Row[] = [];
+  const devPort = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "bench-wrangler-"));
+  const hyperdrive = new URL(store.dbUrl);
+  hyperdrive.password = "postgres";
+  const dev = spawn(
+    process.execPath,
+    [
+      "tools/dev.ts",
+      "--var",
+      `REDIS_PREFIX:${store.prefix}workers:`,
+      // Both limits on (so their counting is in the figure) but out of reach.
+      "--var",
+      "VOTE_RATE_LIMIT:1000000",
+      "--var",
+      "VOTER_RATE_LIMIT:1000000",
+      "--var",
+      "LOG_LEVEL:warn",
+      "--persist-to",
+      state,
+      "--inspector-port",
+      String(await freePort()),
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(devPort),
+        UPSTASH_BRIDGE_PORT: String(await freePort()),
+        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: hyperdrive.toString(),
+      },
+      stdio: ["ignore", "ignore", "ignore"],
+      detached: true,
+    },
+  );
+  try {
+    const base = `http://127.0.0.1:${devPort}`;
+    await waitUntil(async () => (await fetch(`${base}/readyz`)).ok, 120_000, 250);
+    const result = await load(`${base}/vote`, { requests: formVotes });
+    rows.push([
+      "POST /vote under wrangler dev req/s",
+      `${fmt(result.requests.average)}, p99 ${result.latency.p99} ms, ${errorsOf(result)} errors`,
+      "(local simulator; for comparison)",
+      null,
+    ]);
+    const before = await topLevelCalls(store);
+    const votes = 200;
+    for (let i = 0; i < votes; i++) {
+      await fetch(`${base}/vote`, formVotes[i % 2]!);
+    }
+    const perVote = ((await topLevelCalls(store)) - before - 1) / votes;
+    rows.push([
+      "Upstash requests per vote (limits on)",
+      `${fmt(perVote, 2)} (one script: both limits, the choice, the version)`,
+      "as few as possible (was 2-3)",
+      perVote <= 1.05,
+    ]);
+  } finally {
+    await stop(dev, true);
+    rmSync(state, { recursive: true, force: true });
+  }
+  for (const [name, config] of [
+    ["web Worker", "wrangler.toml"],
+    ["consumer Worker", "workers/consumer/wrangler.toml"],
+  ] as const) {
+    const size = bundleSize(config);
+    rows.push([
+      `${name} bundle (wrangler deploy --dry-run)`,
+      `${size.raw}, ${fmt(size.gzip, 2)} KiB gzip`,
+      "< 150 KiB gzip",
+      size.gzip < 150,
+    ]);
+  }
+  return rows;
+}
