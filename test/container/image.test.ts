@@ -236,7 +236,8 @@ describe.skipIf(problem)("the image, built with podman and run as the manifests 
         // 143 is 128 + SIGTERM: accepted only with the shutdown logged above.
         expect([0, 143], `${role} exit code`).toContain(stop.exitCode);
         expect(stop.oomKilled, `${role} OOM-killed`).toBe(false);
-        expect(stop.seconds, `${role} stop time`).toBeLessThan(SHUTDOWN_DELAY_MS / 1000 + 5);
+        // SHUTDOWN_DELAY_MS of serving with /readyz failing, then the drain: well inside podman stop's 10 s.
+        expect(stop.seconds, `${role} stop time`).toBeLessThan(10);
       }
     });
   });
