@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { LiveResults } from "../../core/read-results.ts";
 import type { AppServices } from "../deps.ts";
+import { sendPage } from "../views/render-cache.ts";
 import { ResultsFragment, ResultsPage } from "../views/results-page.tsx";
 import { resultsOf } from "../vote-request.ts";
 
@@ -37,7 +37,10 @@ export function createResultRoutes(services: AppServices): Hono {
 
   async function page(c: Context, pollId: unknown) {
     const results = await resultsOf(services, pollId);
-    return c.html(render(`results-page|${keyOf(results)}`, () => <ResultsPage results={results} />));
+    return sendPage(
+      c,
+      render(`results-page|${keyOf(results)}`, () => <ResultsPage results={results} />),
+    );
   }
 
   async function fragment(c: Context, pollId: unknown) {
@@ -52,8 +55,7 @@ export function createResultRoutes(services: AppServices): Hono {
     if (c.req.header("if-none-match") === etag) return c.body(null, 304);
     const html = render(key, () => <ResultsFragment results={results} />);
     const status = results.status === "closed" && c.req.header("hx-request") === "true" ? STOP_POLLING : 200;
-    // 286 is htmx's own status, unknown to hono's types.
-    return c.html(html, status as ContentfulStatusCode);
+    return sendPage(c, html, status);
   }
 
   routes.get("/result", (c) => page(c, c.req.query("poll")));

@@ -5,6 +5,7 @@ import type { Poll } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
 import { noSuchPoll } from "../errors.tsx";
 import { ensureVoter } from "../middleware/voter-cookie.ts";
+import { sendPage } from "../views/render-cache.ts";
 import { BallotForm, VotePage } from "../views/vote-page.tsx";
 import { castVoteFromRequest } from "../vote-request.ts";
 
@@ -20,7 +21,8 @@ export function createVoteRoutes(services: AppServices): Hono {
     if (!poll) throw noSuchPoll();
     const voter = await ensureVoter(c, services.signer);
     const choice = voter.isNew ? null : await deps.store.currentChoice(poll.id, voter.id);
-    return c.html(
+    return sendPage(
+      c,
       render(`vote-page|${pollKey(poll)}|${choice}`, () => (
         <VotePage poll={poll} choice={choice} hostname={deps.hostname} />
       )),
@@ -36,13 +38,15 @@ export function createVoteRoutes(services: AppServices): Hono {
     const { poll, choice } = await castVoteFromRequest(c, services, pollId ?? form.poll, form.vote);
     const message = `Thanks! Your vote for ${poll.options.find((o) => o.id === choice)?.label} is recorded.`;
     if (c.req.header("hx-request") === "true") {
-      return c.html(
+      return sendPage(
+        c,
         render(`ballot|${pollKey(poll)}|${choice}|voted`, () => (
           <BallotForm poll={poll} choice={choice} message={message} />
         )),
       );
     }
-    return c.html(
+    return sendPage(
+      c,
       render(`vote-page|${pollKey(poll)}|${choice}|voted`, () => (
         <VotePage poll={poll} choice={choice} message={message} hostname={deps.hostname} />
       )),
