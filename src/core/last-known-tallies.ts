@@ -2,6 +2,8 @@ import type { TallyCounts } from "../domain/tallies.ts";
 import { describeError } from "./logger.ts";
 import { type Logger, ResultsUnavailableError, type TallyReader } from "./ports.ts";
 
+const MAX_POLLS = 10_000;
+
 /** A poll's counts, and whether they were read just now or are the last ones that could be read. */
 export interface TallySnapshot {
   counts: TallyCounts;
@@ -22,7 +24,10 @@ export function createLastKnownTallyReader(
   return async (poll) => {
     try {
       const counts = await read(poll);
+      lastKnown.delete(poll);
       lastKnown.set(poll, counts);
+      // Bounded like every per-process cache: the oldest poll read goes first.
+      if (lastKnown.size > MAX_POLLS) lastKnown.delete(lastKnown.keys().next().value as string);
       return { counts, current: true };
     } catch (error) {
       logger.warn("results.stale", { poll, ...describeError(error) });
