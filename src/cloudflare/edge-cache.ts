@@ -1,28 +1,123 @@
 import type { TallyReader } from "../core/ports.ts";
 import type { TallyCounts } from "../domain/tallies.ts";
 
+/** How the edge cache of results behaves; everything but `cache` and `origin` has a default. */
+export interface EdgeCacheOptions {
+  /** The data centre's cache (`caches.default`). */
+  cache: Cache;
+  /** Scheme and host the Worker serves (its custom domain): cache keys belong to that zone. */
+  origin: string;
+  /** How long counts are fresh. */
+  freshMs?: number;
+  /** How long after that they may still be served while one refresh runs in the background. */
+  staleMs?: number;
+  /** Work that outlives the response: the cache writes and background refreshes (`waitUntil`). */
+  defer?: (work: Promise<unknown>) => void;
+  /** Background work that failed: a cache write, or a refresh (the next reader past `staleMs` reads through and sees it). */
+  onBackgroundError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+const READ_AT = "X-Read-At";
+
 /**
- * Results through the Cache API of the data centre: a crowd of viewers behind
- * one location costs one database query per `ttlSeconds`. (The Cache API
- * works on custom domains; on workers.dev every read goes to the database.)
+ * Results through the Cache API of the data centre, the only guard in front
+ * of PostgreSQL on Workers (Hyperdrive's own query cache is bypassed so
+ * results stay live):
+ *
+ * - viewers in one isolate that arrive while counts are being read wait for
+ *   that one read instead of starting their own;
+ * - fresh counts (under `freshMs`) come from the cache, across isolates;
+ * - counts a little older are served at once while one refresh runs in the
+ *   background; a lease entry in the cache tells other isolates that a refresh
+ *   is under way, so a data centre's crowd costs about one query per second;
+ * - older than that (a quiet poll, or the database away) the read goes through,
+ *   so a failure reaches the caller, which shows the last counts as not current.
+ *
+ * Cache writes never hold up a response. The Cache API works on a custom
+ * domain or route only: on workers.dev every cache operation does nothing,
+ * and only the in-isolate sharing remains.
  */
-export function createEdgeCachedTallyReader(read: TallyReader, cache: Cache, ttlSeconds = 1): TallyReader {
-  return async (poll) => {
-    const key = cacheKey(poll);
-    const hit = await cache.match(key);
-    if (hit) return (await hit.json()) as TallyCounts;
-    const counts = await read(poll);
-    await cache.put(
-      key,
+export function createEdgeCachedTallyReader(read: TallyReader, options: EdgeCacheOptions): TallyReader {
+  const { cache, origin } = options;
+  const freshMs = options.freshMs ?? 1_000;
+  const staleMs = options.staleMs ?? 2_000;
+  const now = options.now ?? Date.now;
+  const deferred = options.defer ?? (() => {});
+  const defer = (work: Promise<unknown>) =>
+    deferred(work.catch((error: unknown) => options.onBackgroundError?.(error)));
+  const keepSeconds = Math.ceil((freshMs + staleMs) / 1_000);
+  const reading = new Map<string, Promise<TallyCounts>>();
+  const refreshing = new Set<string>();
+
+  function store(poll: string, counts: TallyCounts, readAt: number): Promise<void> {
+    return cache.put(
+      cacheKey(origin, poll),
       new Response(JSON.stringify(counts), {
-        headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${ttlSeconds}` },
+        headers: {
+          "Content-Type": "application/json",
+          "Cache-Control": `public, max-age=${keepSeconds}`,
+          [READ_AT]: String(readAt),
+        },
       }),
     );
-    return counts;
+  }
+
+  function readThrough(poll: string): Promise<TallyCounts> {
+    const pending = reading.get(poll);
+    if (pending) return pending;
+    const started = now();
+    const counts = read(poll).then((counts) => {
+      defer(store(poll, counts, started));
+      return counts;
+    });
+    const settled = counts.finally(() => reading.delete(poll));
+    reading.set(poll, settled);
+    return settled;
+  }
+
+  async function refresh(poll: string): Promise<void> {
+    const lease = leaseKey(origin, poll);
+    if (await cache.match(lease)) return;
+    await cache.put(lease, new Response("", { headers: { "Cache-Control": `public, max-age=${keepSeconds}` } }));
+    try {
+      const started = now();
+      await store(poll, await read(poll), started);
+    } finally {
+      await cache.delete(lease);
+    }
+  }
+
+  function refreshInBackground(poll: string): void {
+    if (refreshing.has(poll) || reading.has(poll)) return;
+    refreshing.add(poll);
+    defer(refresh(poll).finally(() => refreshing.delete(poll)));
+  }
+
+  return async (poll) => {
+    const pending = reading.get(poll);
+    if (pending) return pending;
+    const hit = await cache.match(cacheKey(origin, poll));
+    const readAt = Number(hit?.headers.get(READ_AT));
+    if (hit && Number.isFinite(readAt)) {
+      const age = now() - readAt;
+      if (age < freshMs) return (await hit.json()) as TallyCounts;
+      if (age < freshMs + staleMs) {
+        refreshInBackground(poll);
+        return (await hit.json()) as TallyCounts;
+      }
+    }
+    await hit?.body?.cancel();
+    return readThrough(poll);
   };
 }
 
-/** The cache entry of a poll's counts (tests purge it between cases). */
-export function cacheKey(poll: string): Request {
-  return new Request(`https://results-cache.vote.internal/tallies/${encodeURIComponent(poll)}`);
+/** The cache entry of a poll's counts, under the host the Worker serves (tests purge it between cases). */
+export function cacheKey(origin: string, poll: string): Request {
+  return new Request(new URL(`/__results-cache/${encodeURIComponent(poll)}`, origin));
+}
+
+/** The entry that says an isolate is refreshing a poll's counts. */
+export function leaseKey(origin: string, poll: string): Request {
+  return new Request(new URL(`/__results-cache/${encodeURIComponent(poll)}/refreshing`, origin));
 }

@@ -1,14 +1,33 @@
-import type { BallotBox, VotePublisher } from "../core/ports.ts";
+import { describeError } from "../core/logger.ts";
+import { type BallotBox, type Logger, type VotePublisher, VotingUnavailableError } from "../core/ports.ts";
 import type { ChoiceRecorder } from "./upstash.ts";
 
-/** BallotBox in two steps: the limits and the atomic record in Upstash, then the Cloudflare Queue. */
-export function createQueueBallotBox(recordChoice: ChoiceRecorder, publisher: VotePublisher): BallotBox {
+/** How long a voter whose ballot the queue refused is asked to wait before trying again. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * BallotBox in two steps: the limits and the atomic record in Upstash, then
+ * the Cloudflare Queue. When the queue refuses the ballot (its 5,000
+ * messages/s, an outage), the record is undone, so Upstash never shows a
+ * choice that will not be counted, and the voter is told to try again (503).
+ */
+export function createQueueBallotBox(recorder: ChoiceRecorder, publisher: VotePublisher, logger: Logger): BallotBox {
   return {
     async cast({ poll, voter, choice, castAt }, limits) {
-      const recorded = await recordChoice({ poll, voter, choice }, limits);
+      const recorded = await recorder.record({ poll, voter, choice }, limits);
       if (!recorded.ok) return recorded;
       const ballot = { poll, voter, choice, version: recorded.version, castAt };
-      await publisher.publish(ballot);
+      try {
+        await publisher.publish(ballot);
+      } catch (error) {
+        try {
+          await recorder.undo({ poll, voter }, recorded);
+        } catch (undoError) {
+          // Upstash now shows a choice the queue never got; the voter's next vote replaces it.
+          logger.error("vote.undo_failed", { ...describeError(undoError), poll, version: recorded.version });
+        }
+        throw new VotingUnavailableError("the queue refused the ballot", RETRY_AFTER_SECONDS, { cause: error });
+      }
       return { ok: true, ballot };
     },
   };

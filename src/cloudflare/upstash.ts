@@ -19,25 +19,79 @@ export function createUpstashClient(url: string, token: string): Redis {
  */
 export const UPSTASH_SCRIPT_FLAGS = "#!lua flags=allow-key-locking\n";
 
-/** Counts a vote against its limits and records the choice: the new version, or the limit's refusal. */
-export type ChoiceRecorder = (
-  vote: { poll: string; voter: string; choice: string },
-  limits: VoteLimits,
-) => Promise<{ ok: true; version: number } | { ok: false; retryAfter: number }>;
+/** A choice as recorded: the voter's new version, and the state it replaced (null for a first vote or expired state). */
+export interface RecordedChoice {
+  ok: true;
+  version: number;
+  previous: { choice: string; version: string } | null;
+}
 
-/** The first step of casting on Workers, one Upstash request: limits, choice and version (the queue send follows). */
+/**
+ * The first step of casting on Workers, and its undo. `record` counts the
+ * vote against its limits and stores the choice with the next version, in
+ * one Upstash request; `undo` puts back what it replaced, for a ballot the
+ * queue refused.
+ */
+export interface ChoiceRecorder {
+  record(
+    vote: { poll: string; voter: string; choice: string },
+    limits: VoteLimits,
+  ): Promise<RecordedChoice | { ok: false; retryAfter: number }>;
+  /** Restores the previous state only while the voter's version is still `recorded.version`; false if a newer vote came since. */
+  undo(vote: { poll: string; voter: string }, recorded: RecordedChoice): Promise<boolean>;
+}
+
+/**
+ * The shared record script, unchanged, run inside a function so the reply
+ * also carries the state it replaced, read in the same atomic step. (A
+ * refusal by the limits returns from the function before anything changed.)
+ */
+const RECORD_AND_REMEMBER_SCRIPT = `${UPSTASH_SCRIPT_FLAGS}local previous = redis.call('HMGET', KEYS[1], 'choice', 'version')
+local function record()
+${RECORD_CHOICE_SCRIPT}
+end
+return {record(), previous[1], previous[2]}`;
+
+/**
+ * Compare-and-restore: only while the voter's version is still the one just
+ * written (ARGV[1]) does it put back the previous choice and version
+ * (ARGV[2], ARGV[3]), or delete the state when there was none (ARGV[2] empty).
+ */
+const UNDO_CHOICE_SCRIPT = `${UPSTASH_SCRIPT_FLAGS}if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('HSET', KEYS[1], 'choice', ARGV[2], 'version', ARGV[3])
+end
+return 1`;
+
+/** ChoiceRecorder on Upstash: each step is one atomic script. */
 export function createUpstashChoiceRecorder(redis: Redis, prefix: string, ttlSeconds: number): ChoiceRecorder {
-  const recordChoice = redis.createScript<number>(`${UPSTASH_SCRIPT_FLAGS}${RECORD_CHOICE_SCRIPT}`);
+  const recordChoice = redis.createScript<[number, string | null, string | null]>(RECORD_AND_REMEMBER_SCRIPT);
+  const undoChoice = redis.createScript<number>(UNDO_CHOICE_SCRIPT);
   const ttl = String(ttlSeconds);
-  return async ({ poll, voter, choice }, limits) => {
-    const windows = voteLimitKeys(prefix, limits.address, voter, limits.windowMs);
-    const reply = Number(
-      await recordChoice.exec(
+  return {
+    async record({ poll, voter, choice }, limits) {
+      const windows = voteLimitKeys(prefix, limits.address, voter, limits.windowMs);
+      const [reply, previousChoice, previousVersion] = await recordChoice.exec(
         [ballotKey(prefix, poll, voter), windows.address, windows.voter],
         [choice, ttl, String(limits.perAddress), String(limits.perVoter), String(limits.windowMs)],
-      ),
-    );
-    return reply < 0 ? { ok: false, retryAfter: Math.max(1, Math.ceil(-reply / 1000)) } : { ok: true, version: reply };
+      );
+      const version = Number(reply);
+      if (version < 0) return { ok: false, retryAfter: Math.max(1, Math.ceil(-version / 1000)) };
+      const previous =
+        previousChoice !== null && previousVersion !== null
+          ? { choice: String(previousChoice), version: String(previousVersion) }
+          : null;
+      return { ok: true, version, previous };
+    },
+    async undo({ poll, voter }, recorded) {
+      const restored = await undoChoice.exec(
+        [ballotKey(prefix, poll, voter)],
+        [String(recorded.version), recorded.previous?.choice ?? "", recorded.previous?.version ?? ""],
+      );
+      return Number(restored) === 1;
+    },
   };
 }
 

@@ -1,5 +1,7 @@
+import { waitUntil } from "cloudflare:workers";
+import type { Hono } from "hono";
 import { ConfigError } from "../core/config.ts";
-import { createJsonLogger } from "../core/logger.ts";
+import { createJsonLogger, describeError } from "../core/logger.ts";
 import { createApp } from "../http/app.ts";
 import { createPostgresArchive } from "../postgres/archive.ts";
 import { parseWebEnv } from "./config.ts";
@@ -13,48 +15,71 @@ import { createUpstashChoiceRecorder, createUpstashClient, createUpstashVoteStor
 import { createUpstashPollStore } from "./upstash-poll-store.ts";
 import { createUpstashRateLimiter } from "./upstash-rate-limiter.ts";
 
-/** The web Worker's app, wired to Upstash, the VOTES queue and Hyperdrive. */
-const appFor = oncePerEnv((env: Env) => {
+/** Hosts one isolate keeps an app for (a custom domain, workers.dev, a preview): a handful in practice. */
+const MAX_HOSTS = 8;
+
+/**
+ * The web Worker's apps, wired to Upstash, the VOTES queue and Hyperdrive:
+ * one per host served, because the results cache keys its entries under the
+ * host (the Cache API stores them in that zone); everything else is shared.
+ */
+const appsFor = oncePerEnv((env: Env) => {
   const config = parseWebEnv(env);
   const logger = createJsonLogger({ app: "vote-web", version: config.appVersion }, config.logLevel);
   const redis = createUpstashClient(config.upstashUrl, config.upstashToken);
   const store = createUpstashVoteStore(redis, config.redisPrefix);
+  const ballotBox = createQueueBallotBox(
+    createUpstashChoiceRecorder(redis, config.redisPrefix, config.voterStateTtlSeconds),
+    createQueuePublisher(env.VOTES),
+    logger,
+  );
   const readFromDatabase = (poll: string) =>
     withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresArchive(sql).readTallies(poll));
-  return createApp({
-    config,
-    store,
-    ballotBox: createQueueBallotBox(
-      createUpstashChoiceRecorder(redis, config.redisPrefix, config.voterStateTtlSeconds),
-      createQueuePublisher(env.VOTES),
-    ),
-    readTallies: createEdgeCachedTallyReader(readFromDatabase, caches.default),
-    pollStore: createUpstashPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    pollArchive: createHyperdrivePollArchive(env.HYPERDRIVE),
-    ...(config.pollCreateRateLimit > 0
-      ? {
-          pollCreateLimiter: createUpstashRateLimiter(redis, config.redisPrefix, config.pollCreateRateLimit, {
-            scope: "polls",
-            window: "1 h",
-          }),
-        }
-      : {}),
-    logger,
-    hostname: "cloudflare",
-    readiness: {
-      redis: () => store.ping(),
-      postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresArchive(sql).ping()),
-    },
+  const pollStore = createUpstashPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds);
+  const pollArchive = createHyperdrivePollArchive(env.HYPERDRIVE);
+  const pollCreateLimiter =
+    config.pollCreateRateLimit > 0
+      ? createUpstashRateLimiter(redis, config.redisPrefix, config.pollCreateRateLimit, {
+          scope: "polls",
+          window: "1 h",
+        })
+      : undefined;
+  const apps = new Map<string, Hono>();
 
-    clientIp: (c) => c.req.header("cf-connecting-ip"),
-  });
+  return (origin: string): Hono => {
+    let app = apps.get(origin);
+    if (app) return app;
+    app = createApp({
+      config,
+      store,
+      ballotBox,
+      readTallies: createEdgeCachedTallyReader(readFromDatabase, {
+        cache: caches.default,
+        origin,
+        defer: waitUntil,
+        onBackgroundError: (error) => logger.warn("results.cache_refresh_failed", describeError(error)),
+      }),
+      pollStore,
+      pollArchive,
+      ...(pollCreateLimiter ? { pollCreateLimiter } : {}),
+      logger,
+      hostname: "cloudflare",
+      // Votes need Upstash and the queue only: PostgreSQL being away delays the tallies, never a vote.
+      readiness: { redis: () => store.ping() },
+      reported: { postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresArchive(sql).ping()) },
+      clientIp: (c) => c.req.header("cf-connecting-ip"),
+    });
+    if (apps.size >= MAX_HOSTS) apps.delete(apps.keys().next().value as string);
+    apps.set(origin, app);
+    return app;
+  };
 });
 
 export default {
   async fetch(request, env, ctx) {
-    let app: ReturnType<typeof appFor>;
+    let appFor: ReturnType<typeof appsFor>;
     try {
-      app = appFor(env);
+      appFor = appsFor(env);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       console.error(JSON.stringify({ level: "error", event: "config.invalid", problems: error.problems }));
@@ -63,6 +88,6 @@ export default {
         headers: { "Content-Type": "text/plain; charset=utf-8" },
       });
     }
-    return app.fetch(request, env, ctx);
+    return appFor(new URL(request.url).origin).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { cacheKey } from "../../src/cloudflare/edge-cache.ts";
+import { cacheKey, leaseKey } from "../../src/cloudflare/edge-cache.ts";
 import { withHyperdrive } from "../../src/cloudflare/hyperdrive.ts";
 import { createUpstashClient } from "../../src/cloudflare/upstash.ts";
-import { sumOfVersions } from "../contract/http-contract.ts";
+import { ORIGIN, sumOfVersions } from "../contract/http-contract.ts";
 
 export const redis = createUpstashClient(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
 export const prefix = (env as unknown as { REDIS_PREFIX: string }).REDIS_PREFIX;
@@ -32,7 +32,16 @@ export async function resetState(): Promise<void> {
   await database((sql) => sql`TRUNCATE votes, tallies`);
   const keys = await keysMatching(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
-  await caches.default.delete(cacheKey("default"));
+  await caches.default.delete(cacheKey(ORIGIN, "default"));
+  await caches.default.delete(leaseKey(ORIGIN, "default"));
+}
+
+/** The exact sum of every voter's version in Redis (versions are 16-digit microseconds: sums pass 2^53). */
+async function acceptedVersions(): Promise<{ voters: number; versions: bigint }> {
+  const keys = await keysMatching(`${prefix}ballot:*`);
+  let versions = 0n;
+  for (const key of keys) versions += BigInt((await redis.hget<string>(key, "version")) ?? 0);
+  return { voters: keys.length, versions };
 }
 
 /**
@@ -43,13 +52,13 @@ export async function settled(timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await database(
-      (sql) => sql<{ voters: string; versions: string | null }[]>`
-      SELECT count(*) AS voters, sum(version) AS versions FROM votes`,
+      (sql) => sql<{ voters: string; versions: string }[]>`
+      SELECT count(*) AS voters, coalesce(sum(version), 0)::text AS versions FROM votes`,
     );
-    const voters = (await keysMatching(`${prefix}ballot:*`)).length;
-    if (Number(row?.voters) === voters && Number(row?.versions ?? 0) === (await acceptedVotes())) return;
+    const accepted = await acceptedVersions();
+    if (Number(row?.voters) === accepted.voters && BigInt(row?.versions ?? 0) === accepted.versions) return;
     if (Date.now() > deadline)
-      throw new Error(`queue not drained: ${row?.voters} voters in PostgreSQL, ${voters} in Redis`);
+      throw new Error(`queue not drained: ${row?.voters} voters in PostgreSQL, ${accepted.voters} in Redis`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,0 +1,80 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { cacheKey } from "../../src/cloudflare/edge-cache.ts";
+import web from "../../src/cloudflare/web.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+import { resetState, settled } from "./support.ts";
+
+/** The web Worker with Hyperdrive failing: every PostgreSQL connection is refused. */
+const hyperdriveDown = {
+  ...env,
+  HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: "postgres://postgres:postgres@127.0.0.1:1/nowhere" },
+} as unknown as Env;
+
+// A host of its own, so no results cached by other tests answer for the database.
+const ORIGIN = "http://outage.vote.test";
+
+async function fetchWith(workerEnv: Env, path: string, init: RequestInit = {}, jar = new CookieJar()) {
+  const ctx = createExecutionContext();
+  const response = await web.fetch(
+    new Request(`${ORIGIN}${path}`, { ...init, headers: { ...(init.headers as object), Cookie: jar.header() } }),
+    workerEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  jar.take(response);
+  return response;
+}
+
+describe("the web Worker while Hyperdrive fails", () => {
+  beforeEach(() => resetState());
+
+  it("stays ready, and reports PostgreSQL as unreachable in the body", async () => {
+    const response = await fetchWith(hyperdriveDown, "/readyz");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ready", checks: { redis: "ok", postgres: "unreachable" } });
+  });
+
+  it("reports PostgreSQL as ok when it answers", async () => {
+    const response = await fetchWith(env, "/readyz");
+    expect(await response.json()).toEqual({ status: "ready", checks: { redis: "ok", postgres: "ok" } });
+  });
+
+  it("takes votes, which are counted once the consumer reaches the database", async () => {
+    const jar = new CookieJar();
+    const response = await fetchWith(
+      hyperdriveDown,
+      "/api/votes",
+      { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ vote: "b" }) },
+      jar,
+    );
+    expect(response.status).toBe(202);
+    await settled();
+  });
+
+  it("answers results with the last counts it read, marked as not current", async () => {
+    const jar = new CookieJar();
+    const healthy = { ...env } as Env;
+    await fetchWith(
+      healthy,
+      "/api/votes",
+      { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ vote: "a" }) },
+      jar,
+    );
+    await settled();
+    const before = (await (await fetchWith(healthy, "/api/results")).json()) as { total: number; current: boolean };
+    expect(before).toMatchObject({ total: 1, current: true });
+    // The same app, later, with the database gone and the cached counts expired: the read fails.
+    healthy.HYPERDRIVE = hyperdriveDown.HYPERDRIVE;
+    let purged = false;
+    for (let tries = 0; !purged && tries < 500; tries++) {
+      purged = await caches.default.delete(cacheKey(ORIGIN, "default"));
+      if (!purged) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(purged).toBe(true);
+    const during = await fetchWith(healthy, "/api/results");
+    expect(during.status).toBe(200);
+    expect(await during.json()).toMatchObject({ total: 1, current: false });
+  });
+});

@@ -1,0 +1,113 @@
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createUpstashChoiceRecorder } from "../../src/cloudflare/upstash.ts";
+import web from "../../src/cloudflare/web.ts";
+import { ballotKey } from "../../src/redis/keys.ts";
+import { ORIGIN } from "../contract/http-contract.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+import { database, prefix, redis, resetState, settled } from "./support.ts";
+
+/** The platform refusing every send, as the queue does past its 5,000 messages/s. */
+const refusingQueue = {
+  send: () => Promise.reject(new Error("Queue send failed: Too Many Requests")),
+  sendBatch: () => Promise.reject(new Error("Queue send failed: Too Many Requests")),
+} as unknown as Queue;
+const refusingEnv = { ...env, VOTES: refusingQueue } as Env;
+
+async function send(jar: CookieJar, path: string, init: RequestInit = {}, workerEnv?: Env): Promise<Response> {
+  const request = new Request(`${ORIGIN}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), Cookie: jar.header() },
+  });
+  let response: Response;
+  if (workerEnv) {
+    const ctx = createExecutionContext();
+    response = await web.fetch(request, workerEnv, ctx);
+    await waitOnExecutionContext(ctx);
+  } else {
+    response = await SELF.fetch(request);
+  }
+  jar.take(response);
+  return response;
+}
+
+const vote = (jar: CookieJar, choice: string, workerEnv?: Env) =>
+  send(
+    jar,
+    "/vote",
+    {
+      method: "POST",
+      body: `vote=${choice}`,
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true" },
+    },
+    workerEnv,
+  );
+
+const voterOf = (jar: CookieJar) => decodeURIComponent(jar.get("voter_id") ?? "").split(".")[0]!;
+
+describe("the web Worker when the queue refuses a ballot", () => {
+  beforeEach(() => resetState());
+
+  it("answers 503 with Retry-After and a message htmx shows in place, and keeps the voter's earlier choice", async () => {
+    const jar = new CookieJar();
+    expect((await vote(jar, "a")).status).toBe(200);
+    await settled();
+
+    const refused = await vote(jar, "b", refusingEnv);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await refused.text()).toMatch(/^<span>Votes can(&#39;|')t be taken right now/);
+
+    const page = await (await send(jar, "/vote")).text();
+    expect(page).toMatch(/value="a" class="option chosen" aria-pressed="true"/);
+    expect(page).not.toMatch(/value="b" class="option chosen"/);
+    await settled();
+    const rows = await database((sql) => sql<{ option_id: string }[]>`SELECT option_id FROM votes`);
+    expect(rows.map((row) => row.option_id)).toEqual(["a"]);
+  });
+
+  it("leaves no choice behind for a first-time voter whose ballot was refused", async () => {
+    const jar = new CookieJar();
+    expect((await vote(jar, "a", refusingEnv)).status).toBe(503);
+    expect(await redis.exists(ballotKey(prefix, "default", voterOf(jar)))).toBe(0);
+    const page = await (await send(jar, "/vote")).text();
+    expect(page).not.toMatch(/class="option chosen"/);
+  });
+
+  it("answers the JSON API with 503 and an error too", async () => {
+    const ctx = createExecutionContext();
+    const refused = await web.fetch(
+      new Request(`${ORIGIN}/api/votes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ vote: "a" }),
+      }),
+      refusingEnv,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    expect(await refused.json()).toEqual({ error: expect.stringMatching(/can't be taken right now/) });
+  });
+
+  it("never undoes a newer vote than the one refused", async () => {
+    const recorder = createUpstashChoiceRecorder(redis, prefix, 600);
+    const voter = crypto.randomUUID();
+    const vote = { poll: "default", voter };
+    const unlimited = { address: "203.0.113.9", perAddress: 0, perVoter: 0, windowMs: 60_000 };
+    const refusedOne = await recorder.record({ ...vote, choice: "a" }, unlimited);
+    const newer = await recorder.record({ ...vote, choice: "b" }, unlimited);
+    if (!refusedOne.ok || !newer.ok) throw new Error("no limit was set");
+    expect(newer.previous).toEqual({ choice: "a", version: String(refusedOne.version) });
+    expect(await recorder.undo(vote, refusedOne)).toBe(false);
+    expect(await redis.hget(ballotKey(prefix, "default", voter), "choice")).toBe("b");
+    expect(await recorder.undo(vote, newer)).toBe(true);
+    const key = ballotKey(prefix, "default", voter);
+    expect([await redis.hget(key, "choice"), await redis.hget(key, "version")]).toEqual([
+      "a",
+      String(refusedOne.version),
+    ]);
+  });
+});
