@@ -64,7 +64,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "container", include: ["test/container/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 1_200_000 },
+        test: {
+          name: "container",
+          include: ["test/container/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 1_200_000,
+        },
       },
       {
         extends: true,

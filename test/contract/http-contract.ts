@@ -5,8 +5,8 @@ import { CookieJar } from "../helpers/cookie-jar.ts";
 export interface HttpTarget {
   /** Sends one request (URLs are resolved against http://vote.test). */
   fetch(request: Request): Promise<Response>;
-  /** Votes Redis has accepted so far: the sum of every voter's version. */
-  acceptedVotes(): Promise<number>;
+  /** What Redis has accepted so far: the sum of every voter's version (exact: versions have 16 digits). */
+  acceptedVotes(): Promise<bigint>;
   /** Deletes every voter's state from Redis, as an expiry or a Redis that keeps nothing on disk would. */
   forgetVoters(): Promise<void>;
   close(): Promise<void>;
@@ -19,9 +19,9 @@ export async function sumOfVersions(
   keys: (pattern: string) => Promise<string[]>,
   version: (key: string) => Promise<string | number | null | undefined>,
   prefix: string,
-): Promise<number> {
-  let sum = 0;
-  for (const key of await keys(`${prefix}ballot:*`)) sum += Number((await version(key)) ?? 0);
+): Promise<bigint> {
+  let sum = 0n;
+  for (const key of await keys(`${prefix}ballot:*`)) sum += BigInt((await version(key)) ?? 0);
   return sum;
 }
 

@@ -19,7 +19,7 @@ export async function keysMatching(pattern: string): Promise<string[]> {
 }
 
 /** Votes Redis accepted: the sum of every voter's version under the test prefix. */
-export function acceptedVotes(): Promise<number> {
+export function acceptedVotes(): Promise<bigint> {
   return sumOfVersions(keysMatching, (key) => redis.hget<string>(key, "version"), prefix);
 }
 
