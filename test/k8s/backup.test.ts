@@ -78,7 +78,8 @@ afterAll(async () => {
 describe("the backup and restore scripts", () => {
   it("dump, lose every vote, restore the named dump: identical counts, same database", async () => {
     const before = await snapshot();
-    expect(before).toMatchObject({ votes: 300, tallied: 300, migrations: 1 });
+    const migrationFiles = readdirSync(join(ROOT, "migrations")).filter((file) => file.endsWith(".sql")).length;
+    expect(before).toMatchObject({ votes: 300, tallied: 300, migrations: migrationFiles });
 
     const backup = runScript("backup.sh", { BACKUP_KEEP: "7" });
     expect(backup.stderr).toBe("");
