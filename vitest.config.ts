@@ -29,10 +29,15 @@ export default defineConfig({
                 REDIS_PREFIX: inject("redisPrefix"),
                 COOKIE_SECRET: "workers-test-cookie-secret-0123456789",
                 VOTE_RATE_LIMIT: "0",
+                VOTER_RATE_LIMIT: "0",
                 LOG_LEVEL: "warn",
               },
               hyperdrives: { HYPERDRIVE: inject("databaseUrl") },
-              queueConsumers: { votes: { maxBatchSize: 100, maxBatchTimeout: 0.2, maxRetries: 5 } },
+              // Both shards the wrangler.toml declares: test/workers/invariant.test.ts votes over both.
+              queueConsumers: {
+                votes: { maxBatchSize: 100, maxBatchTimeout: 0.2, maxRetries: 5 },
+                "votes-1": { maxBatchSize: 100, maxBatchTimeout: 0.2, maxRetries: 5 },
+              },
             },
           })),
         ],

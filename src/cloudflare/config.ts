@@ -1,9 +1,13 @@
-import { type AppConfig, ConfigError, parseAppConfig } from "../core/config.ts";
+import { type AppConfig, ConfigError, ConfigReader, parseAppConfig } from "../core/config.ts";
+import type { Ballot } from "../domain/ballots.ts";
+import { MAX_VOTE_QUEUE_SHARDS, shardBinding, shardQueues } from "./queue-shards.ts";
 
 /** What the web Worker needs beyond the shared settings. */
 export interface WebConfig extends AppConfig {
   upstashUrl: string;
   upstashToken: string;
+  /** The vote queue's shards (VOTE_QUEUE_SHARDS of them): VOTES, VOTES_1, ... */
+  voteQueues: Queue<Ballot>[];
 }
 
 /**
@@ -23,8 +27,24 @@ export function parseWebEnv(env: Env): WebConfig {
     problems.push("UPSTASH_REDIS_REST_URL must be the database's REST URL (https://...)");
   }
   if (!env.UPSTASH_REDIS_REST_TOKEN) problems.push("UPSTASH_REDIS_REST_TOKEN is required");
-  if (!env.VOTES) problems.push("the VOTES queue binding is missing");
+  const read = new ConfigReader(env);
+  const shards = read.integer("VOTE_QUEUE_SHARDS", 1, 1, MAX_VOTE_QUEUE_SHARDS);
+  problems.push(...read.problems);
+  const voteQueues = shardQueues<Ballot>(env, shards);
+  voteQueues.forEach((queue, shard) => {
+    if (queue) return;
+    problems.push(
+      shards === 1
+        ? "the VOTES queue binding is missing"
+        : `the ${shardBinding(shard)} queue binding is missing (VOTE_QUEUE_SHARDS is ${shards}: wrangler.toml needs a producer for each shard)`,
+    );
+  });
   if (!env.HYPERDRIVE) problems.push("the HYPERDRIVE binding is missing");
   if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return { ...config, upstashUrl: env.UPSTASH_REDIS_REST_URL, upstashToken: env.UPSTASH_REDIS_REST_TOKEN };
+  return {
+    ...config,
+    upstashUrl: env.UPSTASH_REDIS_REST_URL,
+    upstashToken: env.UPSTASH_REDIS_REST_TOKEN,
+    voteQueues: voteQueues as Queue<Ballot>[],
+  };
 }

@@ -7,11 +7,16 @@ import { createPostgresArchive } from "../postgres/archive.ts";
 import { createPostgresPollArchive } from "../postgres/polls.ts";
 import { withHyperdrive } from "./hyperdrive.ts";
 import { oncePerEnv } from "./once-per-env.ts";
+import { shardBinding, shardOfQueue } from "./queue-shards.ts";
 
 /** The consumer Worker's bindings (its `Env` is generated from workers/consumer/wrangler.toml). */
 export interface ConsumerBindings extends ConfigSource {
   HYPERDRIVE: Hyperdrive;
-  /** Producer binding to the `votes` queue: ballots go back there, as new messages, during a long outage. */
+  /**
+   * Producer binding to the `votes` queue (shard 0): ballots go back to the
+   * queue they came from, as new messages, during a long outage; those of a
+   * shard without a producer binding here (VOTES_1, ...) and dead letters go to `votes`.
+   */
   VOTES: Queue;
 }
 
@@ -63,14 +68,16 @@ function backoffSeconds(attempts: number): number {
 
 /**
  * The Cloudflare Queue consumer: the same processVotes as the Node consumer,
- * against PostgreSQL through Hyperdrive, for two queues.
+ * against PostgreSQL through Hyperdrive, for every shard of the vote queue
+ * and for the dead letters.
  *
- * `votes`: a message is acknowledged only after its batch committed. A
- * malformed or refused message is retried with backoff, never acknowledged,
- * so after max_retries the queue moves it to `votes-dead`. A database failure
- * (outage, deadlock, Hyperdrive's pool exhausted) retries the batch a few
- * times in place, then sends its messages back to `votes` as new, delayed
- * ones and acknowledges the originals once that send succeeded, which starts
+ * `votes` and its other shards (`votes-1`, ...), all alike: a message is
+ * acknowledged only after its batch committed. A malformed or refused
+ * message is retried with backoff, never acknowledged, so after max_retries
+ * the queue moves it to `votes-dead`. A database failure (outage, deadlock,
+ * Hyperdrive's pool exhausted) retries the batch a few times in place, then
+ * sends its messages back to the queue they came from as new, delayed ones
+ * and acknowledges the originals once that send succeeded, which starts
  * their attempts again: an outage of any length costs deliveries, never
  * ballots.
  *
@@ -128,7 +135,7 @@ export async function consumeVotes(batch: MessageBatch<unknown>, env: ConsumerBi
 
 /**
  * The database failed the batch: retry it in place while attempts are few,
- * then hand its messages back to `votes`. All of them: without the database
+ * then hand its messages back to their queue. All of them: without the database
  * no ballot can be judged (its poll lives there), and what turns out
  * malformed later takes the usual way to the dead letters.
  */
@@ -146,9 +153,10 @@ async function retryLater(
     batch.retryAll({ delaySeconds });
     return;
   }
+  const queue = requeueTarget(batch.queue, env);
   try {
     for (let i = 0; i < size; i += SEND_BATCH_LIMIT) {
-      await env.VOTES.sendBatch(
+      await queue.sendBatch(
         batch.messages
           .slice(i, i + SEND_BATCH_LIMIT)
           .map((message) => ({ body: message.body, contentType: "json" as const })),
@@ -177,4 +185,10 @@ async function retryLater(
     delaySeconds: requeueDelaySeconds,
   });
   batch.ackAll();
+}
+
+/** Where a batch's ballots go back to: their own shard when this Worker can send there, else `votes`. */
+function requeueTarget(queue: string, env: ConsumerBindings): Queue {
+  const shard = shardOfQueue(queue) ?? 0;
+  return (env as unknown as Record<string, Queue | undefined>)[shardBinding(shard)] ?? env.VOTES;
 }

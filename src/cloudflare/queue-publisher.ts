@@ -1,10 +1,18 @@
 import type { VotePublisher } from "../core/ports.ts";
 import type { Ballot } from "../domain/ballots.ts";
+import { shardOfVoter } from "./queue-shards.ts";
 
-/** VotePublisher on a Cloudflare Queue: one JSON message per ballot. */
-export function createQueuePublisher(queue: Queue<Ballot>): VotePublisher {
+/**
+ * VotePublisher on Cloudflare Queues: one JSON message per ballot, sent to
+ * the shard its voter hashes to, so one voter's ballots all go through one
+ * queue while the voters spread over all of them.
+ */
+export function createQueuePublisher(queues: readonly Queue<Ballot>[]): VotePublisher {
+  if (queues.length === 0) throw new Error("createQueuePublisher needs at least one queue");
   return {
     async publish(ballot) {
+      const queue = queues[shardOfVoter(ballot.voter, queues.length)];
+      if (!queue) throw new Error("no queue for the ballot's shard");
       await queue.send(ballot, { contentType: "json" });
     },
   };

@@ -4,20 +4,20 @@ import type { RateLimiter } from "../core/ports.ts";
 
 /**
  * Per-client limit with @upstash/ratelimit: a fixed window counted in the
- * same Upstash database, so it holds across every location and isolate, and
- * its size comes from VOTE_RATE_LIMIT (per minute) or POLL_CREATE_RATE_LIMIT
- * (per hour) like on Node.
+ * same Upstash database, so it holds across every location and isolate. It
+ * counts poll creation (POLL_CREATE_RATE_LIMIT per hour, like on Node); the
+ * vote limits are counted inside the vote script instead (./upstash.ts).
  */
 export function createUpstashRateLimiter(
   redis: Redis,
   prefix: string,
-  perMinute: number,
+  limit: number,
   options: { scope?: string; window?: "60 s" | "1 h" } = {},
 ): RateLimiter {
   const limiter = new Ratelimit({
     redis,
-    limiter: Ratelimit.fixedWindow(perMinute, options.window ?? "60 s"),
-    // Votes keep the prefix they always had; other scopes get their own.
+    limiter: Ratelimit.fixedWindow(limit, options.window ?? "60 s"),
+    // Each scope counts under keys of its own.
     prefix: options.scope ? `${prefix}ratelimit:${options.scope}` : `${prefix}ratelimit`,
     analytics: false,
   });

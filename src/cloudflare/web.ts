@@ -19,7 +19,7 @@ import { createUpstashRateLimiter } from "./upstash-rate-limiter.ts";
 const MAX_HOSTS = 8;
 
 /**
- * The web Worker's apps, wired to Upstash, the VOTES queue and Hyperdrive:
+ * The web Worker's apps, wired to Upstash, the vote queue's shards and Hyperdrive:
  * one per host served, because the results cache keys its entries under the
  * host (the Cache API stores them in that zone); everything else is shared.
  */
@@ -30,7 +30,7 @@ const appsFor = oncePerEnv((env: Env) => {
   const store = createUpstashVoteStore(redis, config.redisPrefix);
   const ballotBox = createQueueBallotBox(
     createUpstashChoiceRecorder(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    createQueuePublisher(env.VOTES),
+    createQueuePublisher(config.voteQueues),
     logger,
   );
   const readFromDatabase = (poll: string) =>
