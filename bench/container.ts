@@ -132,8 +132,10 @@ export async function measureImage(connections = 50): Promise<Row[]> {
     rows.push([
       `web container after ${LOAD_SECONDS} s of POST /vote`,
       memory(after),
-      `< ${LIMIT_MIB} MiB (run under its ${limit} limit)`,
-      after.rssMiB < LIMIT_MIB,
+      `working set < ${LIMIT_MIB} MiB (run under its ${limit} limit)`,
+      // The working set is what the kubelet measures against the limit and evicts by; the resident
+      // figure also counts the node binary's file pages, which the kernel can drop under pressure.
+      after.cgroupMiB < LIMIT_MIB,
     ]);
     rows.push([
       "  POST /vote in the container req/s",
@@ -144,8 +146,8 @@ export async function measureImage(connections = 50): Promise<Row[]> {
     rows.push([
       "consumer container after writing them",
       `${memory(consumer)} (${fmt(written)} votes)`,
-      `< ${LIMIT_MIB} MiB`,
-      consumer.rssMiB < LIMIT_MIB,
+      `working set < ${LIMIT_MIB} MiB`,
+      consumer.cgroupMiB < LIMIT_MIB,
     ]);
     for (const role of ["web", "consumer"] as const) {
       const stop = await stopTimed(names[role]);
