@@ -1,5 +1,6 @@
 import { isPollId, type Poll } from "../domain/polls.ts";
 import type { PollStore } from "./ports.ts";
+import { createSingleFlightCache } from "./single-flight.ts";
 
 /** Finds polls by id for the vote path and the results, whatever their number. */
 export interface PollDirectory {
@@ -30,9 +31,11 @@ export interface PollDirectoryOptions {
  */
 export function createPollDirectory(options: PollDirectoryOptions): PollDirectory {
   const { defaultPoll, store, reload, ttlMs } = options;
-  const now = options.now ?? Date.now;
-  const limit = options.limit ?? 10_000;
-  const remembered = new Map<string, { at: number; poll: Promise<Poll | undefined> }>();
+  const remembered = createSingleFlightCache<Poll | undefined>({
+    ttlMs,
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 
   async function lookUp(id: string): Promise<Poll | undefined> {
     const stored = await store.readPoll(id);
@@ -46,19 +49,10 @@ export function createPollDirectory(options: PollDirectoryOptions): PollDirector
     find(id) {
       if (id === defaultPoll.id) return Promise.resolve(defaultPoll);
       if (!isPollId(id)) return Promise.resolve(undefined);
-      const hit = remembered.get(id);
-      if (hit && now() - hit.at < ttlMs) return hit.poll;
-      const poll = lookUp(id);
-      remembered.delete(id);
-      remembered.set(id, { at: now(), poll });
-      if (remembered.size > limit) remembered.delete(remembered.keys().next().value as string);
-      poll.catch(() => {
-        if (remembered.get(id)?.poll === poll) remembered.delete(id);
-      });
-      return poll;
+      return remembered.get(id, () => lookUp(id));
     },
     forget(id) {
-      remembered.delete(id);
+      remembered.forget(id);
     },
   };
 }

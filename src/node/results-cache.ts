@@ -1,4 +1,5 @@
 import type { TallyReader } from "../core/ports.ts";
+import { createSingleFlightCache } from "../core/single-flight.ts";
 
 /**
  * Caches each poll's counts for `ttlMs` and shares one in-flight query among
@@ -12,17 +13,6 @@ export function createCachedTallyReader(
   now: () => number = Date.now,
   limit = 10_000,
 ): TallyReader {
-  const cache = new Map<string, { at: number; value: ReturnType<TallyReader> }>();
-  return (poll) => {
-    const hit = cache.get(poll);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
-    const value = read(poll);
-    cache.delete(poll);
-    cache.set(poll, { at: now(), value });
-    if (cache.size > limit) cache.delete(cache.keys().next().value as string);
-    value.catch(() => {
-      if (cache.get(poll)?.value === value) cache.delete(poll);
-    });
-    return value;
-  };
+  const cache = createSingleFlightCache<Awaited<ReturnType<TallyReader>>>({ ttlMs, now, limit });
+  return (poll) => cache.get(poll, () => read(poll));
 }

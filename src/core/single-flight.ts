@@ -1,0 +1,39 @@
+/** Values by key, each loaded at most once per `ttlMs`, however many callers ask meanwhile. */
+export interface SingleFlightCache<T> {
+  get(key: string, load: () => Promise<T>): Promise<T>;
+  forget(key: string): void;
+}
+
+/**
+ * Remembers each key's value (the promise, so concurrent callers share one
+ * load) for `ttlMs`. A failed load is not remembered. At most `limit` keys
+ * are kept; the oldest go first. The per-process cache of counts and of
+ * polls both rest on it.
+ */
+export function createSingleFlightCache<T>(options: {
+  ttlMs: number;
+  limit?: number;
+  now?: () => number;
+}): SingleFlightCache<T> {
+  const { ttlMs } = options;
+  const limit = options.limit ?? 10_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { at: number; value: Promise<T> }>();
+  return {
+    get(key, load) {
+      const hit = entries.get(key);
+      if (hit && now() - hit.at < ttlMs) return hit.value;
+      const value = load();
+      entries.delete(key);
+      entries.set(key, { at: now(), value });
+      if (entries.size > limit) entries.delete(entries.keys().next().value as string);
+      value.catch(() => {
+        if (entries.get(key)?.value === value) entries.delete(key);
+      });
+      return value;
+    },
+    forget(key) {
+      entries.delete(key);
+    },
+  };
+}
