@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import type { VoteLimits, VoteStore } from "../core/ports.ts";
+import { type VoteLimits, type VoteStore, VotingUnavailableError } from "../core/ports.ts";
 import { ballotKey, voteLimitKeys } from "../redis/keys.ts";
 import { RECORD_CHOICE_SCRIPT } from "../redis/scripts.ts";
 
@@ -66,6 +66,19 @@ end
 return 1`;
 
 /** ChoiceRecorder on Upstash: each step is one atomic script. */
+/**
+ * A database that is full (OOM under maxmemory, Upstash's data size) or out
+ * of requests for the day refuses the script before it writes anything: the
+ * vote is refused with a 503 and Retry-After, never a 500.
+ */
+function asVotingUnavailable(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/\bOOM\b|max .*(size|limit).*exceeded/i.test(message)) {
+    throw new VotingUnavailableError("Upstash refused the write (full or over its limits)", 30, { cause: error });
+  }
+  throw error;
+}
+
 export function createUpstashChoiceRecorder(redis: Redis, prefix: string, ttlSeconds: number): ChoiceRecorder {
   const recordChoice = redis.createScript<[number, string | null, string | null]>(RECORD_AND_REMEMBER_SCRIPT);
   const undoChoice = redis.createScript<number>(UNDO_CHOICE_SCRIPT);
@@ -73,10 +86,12 @@ export function createUpstashChoiceRecorder(redis: Redis, prefix: string, ttlSec
   return {
     async record({ poll, voter, choice }, limits) {
       const windows = voteLimitKeys(prefix, limits.address, voter, limits.windowMs);
-      const [reply, previousChoice, previousVersion] = await recordChoice.exec(
-        [ballotKey(prefix, poll, voter), windows.address, windows.voter],
-        [choice, ttl, String(limits.perAddress), String(limits.perVoter), String(limits.windowMs)],
-      );
+      const [reply, previousChoice, previousVersion] = await recordChoice
+        .exec(
+          [ballotKey(prefix, poll, voter), windows.address, windows.voter],
+          [choice, ttl, String(limits.perAddress), String(limits.perVoter), String(limits.windowMs)],
+        )
+        .catch(asVotingUnavailable);
       const version = Number(reply);
       if (version < 0) return { ok: false, retryAfter: Math.max(1, Math.ceil(-version / 1000)) };
       const previous =

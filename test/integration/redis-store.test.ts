@@ -5,6 +5,7 @@ import { createRedisRateLimiter } from "../../src/node/redis-rate-limiter.ts";
 import { createRedisVoteStore } from "../../src/node/redis-vote-store.ts";
 import { createStreamBallotBox } from "../../src/node/stream-ballot-box.ts";
 import { streamNames } from "../../src/redis/keys.ts";
+import { startFullRedis } from "../helpers/full-redis.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
 
 const castAt = "2026-11-26T10:00:00.000Z";
@@ -66,20 +67,17 @@ describe("the Redis vote store", () => {
   });
 
   it("refuses a vote with VotingUnavailableError, writing nothing, when Redis is full", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
-    const voter = randomUUID();
-    const original = (await redis.client.configGet("maxmemory")).maxmemory ?? "0";
-    const policy = (await redis.client.configGet("maxmemory-policy"))["maxmemory-policy"] ?? "noeviction";
+    const full = await startFullRedis();
     try {
-      await redis.client.configSet({ maxmemory: "1", "maxmemory-policy": "noeviction" });
+      const box = createStreamBallotBox(full.client, "full:", TTL_SECONDS);
+      const voter = randomUUID();
       await expect(castOk(box, { poll: "default", voter, choice: "a", castAt })).rejects.toBeInstanceOf(
         VotingUnavailableError,
       );
+      expect(await full.client.dbSize()).toBe(0);
     } finally {
-      await redis.client.configSet({ maxmemory: original, "maxmemory-policy": policy });
+      await full.stop();
     }
-    expect(await redis.client.exists(`${redis.prefix}ballot:default:${voter}`)).toBe(0);
-    expect(await redis.client.exists(streamNames(redis.prefix).stream)).toBe(0);
   });
 
   it("remembers the choice that went with the highest version", async () => {

@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
+import { freePort } from "./browser.ts";
+import { waitFor } from "./services.ts";
+
+export interface FullRedis {
+  url: string;
+  client: RedisClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Redis server of the test's own that is full from the start (maxmemory 1
+ * byte, noeviction), so a test can see writes refused without touching the
+ * machine's Redis, which the other tests share.
+ */
+export async function startFullRedis(): Promise<FullRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "full-redis-"));
+  const server: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    { stdio: "ignore" },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const client = await waitFor(async () => {
+    const candidate = createRedisClient(url);
+    try {
+      await candidate.connect();
+      return candidate;
+    } catch {
+      return undefined;
+    }
+  }, "the test's own Redis server");
+  await client.configSet({ maxmemory: "1", "maxmemory-policy": "noeviction" });
+  return {
+    url,
+    client,
+    async stop() {
+      await client.quit().catch(() => {});
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
