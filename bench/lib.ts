@@ -2,12 +2,13 @@
 // Redis prefix, and the rows of the table `npm run bench` prints.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import autocannon from "autocannon";
 import postgres from "postgres";
 import { migrate } from "../src/node/migrations.ts";
 import { createRedisClient, type RedisClient } from "../src/node/redis-client.ts";
 import { imageNodeOptions } from "./container.ts";
+
+export { freePort } from "../test/helpers/ports.ts";
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -21,15 +22,6 @@ export type Row = [what: string, figure: string, target: string, met: boolean | 
 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The manifests' memory limit for the web and consumer containers. */
 export const CONTAINER_LIMIT_MIB = 128;

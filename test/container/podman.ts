@@ -1,9 +1,10 @@
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
+
+export { freePort } from "../helpers/ports.ts";
 
 /**
  * podman for the image test and the benchmark: the real Dockerfile built and
@@ -127,17 +128,6 @@ export async function imageConfig(tag = TEST_IMAGE): Promise<ImageConfig> {
 }
 
 /** A TCP port nobody listens on (the containers share the host's network). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Host paths of a container's cgroup, for its memory figures (cgroup v1 or v2). */
 async function cgroupOf(name: string): Promise<{ memory: string; v2: boolean }> {

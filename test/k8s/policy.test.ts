@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@redis/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { freePort } from "../helpers/ports.ts";
 import { id, kubectlMissing, OVERLAYS, README, ROOT, readmeSection, renderOverlays, shellCommands } from "./render.ts";
 import { type KubeObject, validateObject } from "./schema.ts";
 
@@ -795,18 +795,6 @@ function missing(tool: string, why: string): string | undefined {
 }
 const redisServerMissing = missing("redis-server", "the overlays' Redis arguments are not run");
 const promtoolMissing = missing("promtool", "the alert rules are not evaluated (Debian: apt-get install prometheus)");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /**
  * redis-server with an overlay's rendered arguments: only the data directory
