@@ -37,7 +37,7 @@ async function createPollFromForm(page: Page, base: string, question: string, op
   const location = new URL(posted.headers().location ?? "", base);
   const match = /^\/p\/([^/]+)\/manage$/.exec(location.pathname);
   expect(match, `the form redirects to a manage page, not ${location}`).not.toBeNull();
-  expect(location.searchParams.get("token")).toBeTruthy();
+  expect(location.searchParams.get("token")).toMatch(/^[A-Za-z0-9_-]{43}$/);
   const id = match![1]!;
   await page.waitForURL(`${base}/p/${id}/manage`);
   return id;
@@ -71,7 +71,8 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
       const id = await createPollFromForm(manage, base, QUESTION, OPTIONS);
       const cookies = await manager.cookies();
       const manageCookies = cookies.filter((cookie) => cookie.name === "manage_token");
-      expect(manageCookies.length).toBeGreaterThan(0);
+      // One cookie per poll-scoped path: its pages and its API.
+      expect(manageCookies.map((cookie) => cookie.path).sort()).toEqual([`/api/polls/${id}`, `/p/${id}`]);
       for (const cookie of manageCookies) expect(cookie.httpOnly).toBe(true);
       expect(new URL(manage.url()).search).toBe("");
 

@@ -767,7 +767,9 @@ describe.skipIf(kubectlMissing)("the README's commands against the rendered over
     expect(problems).toEqual([]);
     for (const c of pod.spec.containers) {
       expect(imageTag(c.image), c.image).not.toBe("latest");
-      expect(c.resources.requests && c.resources.limits, c.name).toBeTruthy();
+      for (const bound of ["requests", "limits"]) {
+        expect(Object.keys(c.resources?.[bound] ?? {}).sort(), `${c.name} ${bound}`).toEqual(["cpu", "memory"]);
+      }
     }
     expect(pod.spec.automountServiceAccountToken).toBe(false);
     const ephemeral = shellCommands(section).find((c) => c.startsWith("kubectl -n vote debug"))!;
