@@ -5,7 +5,7 @@ import type { BallotBox, Clock } from "./ports.ts";
 
 const MAX_FIELD_LENGTH = 64;
 /** The vote limits count per minute. */
-export const VOTE_LIMIT_WINDOW_MS = 60_000;
+const VOTE_LIMIT_WINDOW_MS = 60_000;
 
 /** What casting a vote needs: the polls, where ballots go, and optionally a throttle and a clock. */
 export interface CastVoteDeps {

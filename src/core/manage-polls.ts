@@ -20,7 +20,7 @@ export type CreatePollOutcome =
   | { ok: false; reason: "rate-limited"; retryAfter: number };
 
 /** The SHA-256 of a manage token, hex: only this is stored. A token carries 256 random bits, so no slow hash is needed. */
-export async function hashToken(token: string): Promise<string> {
+async function hashToken(token: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -19,10 +19,12 @@ export async function processVotes(
   archive: VoteArchive,
   polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
 ): Promise<VoteOutcome[]> {
-  const known = await lookUpPolls(messages, polls);
+  // Each JSON message is decoded once; what isn't JSON stays text, for parseBallot to refuse.
+  const decoded = messages.map(decodeJson);
+  const known = await lookUpPolls(decoded, polls);
   const outcomes: VoteOutcome[] = [];
   const valid: { index: number; ballot: Ballot }[] = [];
-  messages.forEach((message, index) => {
+  decoded.forEach((message, index) => {
     const check = parseBallot(message, { find: (id) => known.get(id) });
     if (check.ok) {
       valid.push({ index, ballot: check.ballot });
@@ -55,16 +57,17 @@ async function lookUpPolls(
   return found;
 }
 
-function pollIdOf(message: unknown): string | undefined {
-  let value = message;
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
+function decodeJson(message: unknown): unknown {
+  if (typeof message !== "string") return message;
+  try {
+    return JSON.parse(message);
+  } catch {
+    return message;
   }
-  const poll = (value as { poll?: unknown } | null)?.poll;
+}
+
+function pollIdOf(message: unknown): string | undefined {
+  const poll = (message as { poll?: unknown } | null)?.poll;
   return typeof poll === "string" && poll.length <= 64 ? poll : undefined;
 }
 

@@ -14,7 +14,7 @@ const LOOPBACK = /^(localhost|127\.[\d.]+|\[::1\]|::1)$/;
  * as postgres.js does; any other host keeps dbmate's default, TLS, so a
  * remote database is never migrated in the clear by accident.
  */
-export function forDbmate(databaseUrl: string): string {
+function forDbmate(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   const local = url.hostname === "" || LOOPBACK.test(url.hostname) || url.searchParams.has("host");
   if (!url.searchParams.has("sslmode") && local) url.searchParams.set("sslmode", "disable");

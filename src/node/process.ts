@@ -36,7 +36,7 @@ export function createLogger(config: NodeConfig, app: string): Logger {
  * call per request (a tenth of the vote path's CPU). What is pending is
  * written on exit, so only a crash (SIGKILL) can lose the last turn's lines.
  */
-export function createBatchedWriter(write: (chunk: string) => void = (chunk) => process.stdout.write(chunk)) {
+function createBatchedWriter(write: (chunk: string) => void = (chunk) => process.stdout.write(chunk)) {
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;

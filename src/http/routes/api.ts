@@ -69,7 +69,7 @@ export function createApiRoutes(services: AppServices): Hono {
 }
 
 /** What `GET /api/polls/:poll` answers. */
-export function describePoll(poll: Poll) {
+function describePoll(poll: Poll) {
   return { id: poll.id, question: poll.question, status: poll.status, options: poll.options };
 }
 

@@ -71,7 +71,7 @@ function pollKey(poll: Poll): string {
  * and ab send) are parsed from their bytes, which @hono/node-server reads
  * without building a Request; multipart goes through hono's parser.
  */
-export async function readForm(c: Context, contentType: string): Promise<Record<string, unknown>> {
+async function readForm(c: Context, contentType: string): Promise<Record<string, unknown>> {
   const fields: Record<string, unknown> = {};
   const keep = (name: string, value: unknown) => {
     if (name in fields) throw new HTTPException(400, { message: "Send one value per field." });
