@@ -10,8 +10,8 @@ import { respondWithError } from "./errors.tsx";
 import { limitBody } from "./middleware/body-limit.ts";
 import { crossSiteProtection } from "./middleware/cross-site.ts";
 import { requestLog } from "./middleware/request-log.ts";
-import { securityHeaders } from "./middleware/security-headers.ts";
 import { createWebCryptoSigner } from "./middleware/voter-cookie.ts";
+import { completeResponses } from "./responses.ts";
 import { createApiRoutes } from "./routes/api.ts";
 import { createHealthRoutes } from "./routes/health.ts";
 import { createPollRoutes } from "./routes/polls.tsx";
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Hono {
   };
 
   app.use(requestLog(deps.logger, deps.observer, deps.config.requestLog));
-  app.use(securityHeaders());
+  app.use(completeResponses());
   app.use(crossSiteProtection());
   app.on(["POST", "PUT", "PATCH", "DELETE"], "*", limitBody(MAX_BODY_BYTES));
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
 import type { CookieSigner } from "../core/ports.ts";
 import { splitSigned } from "../http/middleware/voter-cookie.ts";
 
@@ -9,15 +9,16 @@ import { splitSigned } from "../http/middleware/voter-cookie.ts";
  * cookies move freely between this and the WebCrypto signer.
  */
 export function createHmacSigner(secret: string): CookieSigner {
-  const mac = (value: string) => createHmac("sha256", secret).update(value).digest();
+  const key = createSecretKey(Buffer.from(secret));
+  const mac = (value: string) => createHmac("sha256", key).update(value);
   return {
     async sign(value) {
-      return `${value}.${mac(value).toString("base64")}`;
+      return `${value}.${mac(value).digest("base64")}`;
     },
     async verify(signed) {
       const parts = splitSigned(signed);
       if (!parts) return undefined;
-      return timingSafeEqual(parts.signature, mac(parts.value)) ? parts.value : undefined;
+      return timingSafeEqual(parts.signature, mac(parts.value).digest()) ? parts.value : undefined;
     },
   };
 }

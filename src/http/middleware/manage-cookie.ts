@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
+import { addCookie } from "../responses.ts";
 
 const MANAGE_COOKIE = "manage_token";
 const THIRTY_DAYS_SECONDS = 30 * 24 * 60 * 60;
@@ -18,7 +19,7 @@ export function manageTokenOf(c: Context): string | undefined {
 export function setManageCookies(c: Context, pollId: string, token: string): void {
   const secure = c.req.header("x-forwarded-proto") === "https" || c.req.url.startsWith("https:");
   for (const path of [`/p/${pollId}`, `/api/polls/${pollId}`]) {
-    setCookie(c, MANAGE_COOKIE, token, {
+    addCookie(c, MANAGE_COOKIE, token, {
       path,
       httpOnly: true,
       sameSite: "Strict",

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import type { RequestLogPolicy } from "../../core/config.ts";
 import type { Logger, RequestObserver } from "../../core/ports.ts";
 
@@ -17,7 +18,7 @@ export function requestLog(
     const started = performance.now();
     await next();
     const ms = performance.now() - started;
-    const route = c.req.routePath ?? "unmatched";
+    const route = routePath(c) || "unmatched";
     const status = c.res.status;
     observer?.observe({ method: c.req.method, route, status, seconds: ms / 1000 });
     const failed = status >= 500;

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import type { CookieSigner } from "../../core/ports.ts";
 import { isVoterId } from "../../domain/ballots.ts";
+import { addCookie } from "../responses.ts";
 
 export const VOTER_COOKIE = "voter_id";
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -56,7 +57,7 @@ export async function ensureVoter(c: Context, signer: CookieSigner): Promise<{ i
   const existing = cookie ? await signer.verify(cookie) : undefined;
   if (isVoterId(existing)) return { id: existing, isNew: false };
   const id = crypto.randomUUID();
-  setCookie(c, VOTER_COOKIE, await signer.sign(id), {
+  addCookie(c, VOTER_COOKIE, await signer.sign(id), {
     path: "/",
     httpOnly: true,
     sameSite: "Lax",

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { LiveResults } from "../../core/read-results.ts";
 import type { AppServices } from "../deps.ts";
+import { respond } from "../responses.ts";
 import { sendPage } from "../views/render-cache.ts";
 import { ResultsFragment, ResultsPage } from "../views/results-page.tsx";
 import { resultsOf } from "../vote-request.ts";
@@ -50,12 +51,11 @@ export function createResultRoutes(services: AppServices): Hono {
     // while the counts stand still the answer is a bodiless 304, and the browser hands
     // htmx its copy (a 200 to htmx, so it swaps the same HTML in and polls on).
     const etag = `W/"${await digest(key)}"`;
-    c.header("Cache-Control", "no-cache");
-    c.header("ETag", etag);
-    if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+    const revalidate = { "Cache-Control": "no-cache", ETag: etag };
+    if (c.req.header("if-none-match") === etag) return respond(c, null, 304, revalidate);
     const html = render(key, () => <ResultsFragment results={results} />);
     const status = results.status === "closed" && c.req.header("hx-request") === "true" ? STOP_POLLING : 200;
-    return sendPage(c, html, status);
+    return sendPage(c, html, status, revalidate);
   }
 
   routes.get("/result", (c) => page(c, c.req.query("poll")));

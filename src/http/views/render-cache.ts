@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { HtmlEscapedString } from "hono/utils/html";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { respond } from "../responses.ts";
 
 type Rendered = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -29,9 +29,15 @@ export function createRenderCache(limit = 512): RenderCache {
   };
 }
 
-/** Answers with a rendered page (the status may be htmx's own 286, unknown to hono's types). */
-export async function sendPage(c: Context, page: Promise<Uint8Array>, status = 200): Promise<Response> {
-  return c.body((await page) as Uint8Array<ArrayBuffer>, status as ContentfulStatusCode, {
+/** Answers with a rendered page (the status may be htmx's own 286), on the cheap path of respond(). */
+export async function sendPage(
+  c: Context,
+  page: Promise<Uint8Array>,
+  status = 200,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return respond(c, (await page) as Uint8Array<ArrayBuffer>, status, {
     "Content-Type": "text/html; charset=UTF-8",
+    ...headers,
   });
 }
