@@ -57,14 +57,20 @@ function reason(error: unknown): string {
 }
 
 /** Connects to Redis, or exits saying where it looked and how to fix it. */
-export async function connectRedis(config: NodeConfig, logger: Logger, name: string): Promise<RedisClient> {
+export async function connectRedis(
+  config: NodeConfig,
+  logger: Logger,
+  name: string,
+  options: { commandTimeoutMs?: number } = {},
+): Promise<RedisClient> {
   let lastLogged = 0;
-  const client = createRedisClient(config.redisUrl, (error) => {
+  const onError = (error: Error) => {
     // node-redis reports every failed reconnect; one line per 5 s is enough.
     if (Date.now() - lastLogged < 5_000) return;
     lastLogged = Date.now();
     logger.warn("redis.error", { client: name, ...describeError(error) });
-  });
+  };
+  const client = createRedisClient(config.redisUrl, onError, options);
   try {
     await client.connect();
   } catch (error) {

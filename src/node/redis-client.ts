@@ -1,4 +1,5 @@
 import { type CommandParser, createClient, defineScript } from "@redis/client";
+import { VotingUnavailableError } from "../core/ports.ts";
 import { CAST_BALLOT_SCRIPT, RATE_WINDOW_SCRIPT } from "../redis/scripts.ts";
 
 /**
@@ -41,16 +42,29 @@ const scripts = {
 
 export type RedisClient = ReturnType<typeof createRedisClient>;
 
+/** How long a request waits for Redis before it gives up (node-redis's own default per command). */
+export const REDIS_DEADLINE_MS = 5_000;
+
 /**
  * A node-redis client speaking RESP2 (replies shaped like Upstash's). The
  * first connection must succeed or `connect()` rejects; after that it
  * reconnects with backoff for as long as the process runs.
+ *
+ * node-redis gives every command a timeout of its own, an
+ * AbortSignal.timeout(): on the vote path that was a fifth of the web
+ * process's CPU (measured). The web passes `commandTimeoutMs: 0` and its
+ * adapters bound each wait with answered() instead, one plain timer.
  */
-export function createRedisClient(url: string, onError: (error: Error) => void = () => {}) {
+export function createRedisClient(
+  url: string,
+  onError: (error: Error) => void = () => {},
+  options: { commandTimeoutMs?: number } = {},
+) {
   let connectedOnce = false;
   const client = createClient({
     url,
     RESP: 2,
+    commandOptions: { timeout: options.commandTimeoutMs ?? REDIS_DEADLINE_MS },
     scripts,
     socket: {
       connectTimeout: 3_000,
@@ -65,4 +79,26 @@ export function createRedisClient(url: string, onError: (error: Error) => void =
     if (connectedOnce) onError(error);
   });
   return client;
+}
+
+/**
+ * The reply, or a VotingUnavailableError (HTTP 503 with Retry-After) once
+ * `ms` have passed without one: a Redis that stopped answering (paused,
+ * partitioned, swapping) can't hold requests open without bound. The command
+ * itself may still run in Redis later, as with node-redis's own timeout.
+ */
+export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new VotingUnavailableError(`Redis did not answer within ${ms} ms`)), ms);
+    reply.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }

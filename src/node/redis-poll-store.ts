@@ -1,17 +1,17 @@
 import type { PollStore } from "../core/ports.ts";
 import { pollKey } from "../redis/keys.ts";
 import { pollFromFields, pollToFields } from "../redis/poll-fields.ts";
-import type { RedisClient } from "./redis-client.ts";
+import { answered, type RedisClient } from "./redis-client.ts";
 
 /** PollStore on Redis over TCP: one hash per poll, kept for `ttlSeconds` after its last write. */
 export function createRedisPollStore(client: RedisClient, prefix: string, ttlSeconds: number): PollStore {
   return {
     async readPoll(id) {
-      return pollFromFields(id, await client.hGetAll(pollKey(prefix, id)));
+      return pollFromFields(id, await answered(client.hGetAll(pollKey(prefix, id))));
     },
     async writePoll(poll) {
       const key = pollKey(prefix, poll.id);
-      await client.multi().hSet(key, pollToFields(poll)).expire(key, ttlSeconds).exec();
+      await answered(client.multi().hSet(key, pollToFields(poll)).expire(key, ttlSeconds).exec());
     },
   };
 }

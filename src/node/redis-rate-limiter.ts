@@ -1,6 +1,6 @@
 import type { RateLimiter } from "../core/ports.ts";
 import { rateKey } from "../redis/keys.ts";
-import type { RedisClient } from "./redis-client.ts";
+import { answered, type RedisClient } from "./redis-client.ts";
 
 /**
  * A fixed-window per-client limit on Redis over TCP, shared by every web
@@ -15,7 +15,9 @@ export function createRedisRateLimiter(
   return {
     async take(key) {
       const window = Math.floor(Date.now() / windowMs);
-      const [count = 0, ttl = windowMs] = await client.rateWindow(rateKey(prefix, scope, key, window), windowMs);
+      const [count = 0, ttl = windowMs] = await answered(
+        client.rateWindow(rateKey(prefix, scope, key, window), windowMs),
+      );
       if (count <= limit) return { allowed: true };
       return { allowed: false, retryAfter: Math.max(1, Math.ceil(ttl / 1000)) };
     },

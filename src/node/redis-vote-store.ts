@@ -1,15 +1,15 @@
 import type { VoteStore } from "../core/ports.ts";
 import { ballotKey } from "../redis/keys.ts";
-import type { RedisClient } from "./redis-client.ts";
+import { answered, type RedisClient } from "./redis-client.ts";
 
 /** VoteStore on Redis over TCP (node-redis): reads back what the stream ballot box wrote. */
 export function createRedisVoteStore(client: RedisClient, prefix: string): VoteStore {
   return {
     async currentChoice(poll, voter) {
-      return (await client.hGet(ballotKey(prefix, poll, voter), "choice")) ?? null;
+      return (await answered(client.hGet(ballotKey(prefix, poll, voter), "choice"))) ?? null;
     },
     async ping() {
-      await client.ping();
+      await answered(client.ping());
     },
   };
 }

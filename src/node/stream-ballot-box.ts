@@ -1,6 +1,6 @@
 import { type BallotBox, VotingUnavailableError } from "../core/ports.ts";
 import { ballotKey, streamNames, voteLimitKeys } from "../redis/keys.ts";
-import type { RedisClient } from "./redis-client.ts";
+import { answered, type RedisClient } from "./redis-client.ts";
 
 /**
  * BallotBox on Redis alone: counts the vote against its limits, records the
@@ -14,18 +14,20 @@ export function createStreamBallotBox(client: RedisClient, prefix: string, ttlSe
     async cast({ poll, voter, choice, castAt }, limits) {
       try {
         const windows = voteLimitKeys(prefix, limits.address, voter, limits.windowMs);
-        const reply = await client.castBallot(
-          [ballotKey(prefix, poll, voter), stream, windows.address, windows.voter],
-          [
-            choice,
-            poll,
-            voter,
-            castAt,
-            ttl,
-            String(limits.perAddress),
-            String(limits.perVoter),
-            String(limits.windowMs),
-          ],
+        const reply = await answered(
+          client.castBallot(
+            [ballotKey(prefix, poll, voter), stream, windows.address, windows.voter],
+            [
+              choice,
+              poll,
+              voter,
+              castAt,
+              ttl,
+              String(limits.perAddress),
+              String(limits.perVoter),
+              String(limits.windowMs),
+            ],
+          ),
         );
         if (reply < 0) return { ok: false, retryAfter: Math.max(1, Math.ceil(-reply / 1000)) };
         return { ok: true, ballot: { poll, voter, choice, version: reply, castAt } };

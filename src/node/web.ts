@@ -7,7 +7,8 @@ import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } f
 // The web process (`npm run start:web`, the container's default command).
 const config = loadConfig("web");
 const logger = createLogger(config, "vote-web");
-const redis = await connectRedis(config, logger, "web");
+// Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per command.
+const redis = await connectRedis(config, logger, "web", { commandTimeoutMs: 0 });
 const sql = await connectPostgres(config, "vote-web");
 await saveDefaultPoll(config, sql);
 if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });

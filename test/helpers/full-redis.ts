@@ -6,11 +6,14 @@ import { createRedisClient, type RedisClient } from "../../src/node/redis-client
 import { freePort } from "./browser.ts";
 import { waitFor } from "./services.ts";
 
-export interface FullRedis {
+export interface OwnRedis {
   url: string;
   client: RedisClient;
+  /** The server's process id: a test may pause it (SIGSTOP) to see what a Redis that stops answering does. */
+  pid: number;
   stop(): Promise<void>;
 }
+export type FullRedis = OwnRedis;
 
 /**
  * A Redis server of the test's own that is full from the start (maxmemory 1
@@ -18,6 +21,13 @@ export interface FullRedis {
  * machine's Redis, which the other tests share.
  */
 export async function startFullRedis(): Promise<FullRedis> {
+  const own = await startOwnRedis();
+  await own.client.configSet({ maxmemory: "1", "maxmemory-policy": "noeviction" });
+  return own;
+}
+
+/** A Redis server of the test's own (no persistence), for failures the shared one must not suffer. */
+export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "full-redis-"));
   const server: ChildProcess = spawn(
@@ -35,11 +45,12 @@ export async function startFullRedis(): Promise<FullRedis> {
       return undefined;
     }
   }, "the test's own Redis server");
-  await client.configSet({ maxmemory: "1", "maxmemory-policy": "noeviction" });
   return {
     url,
     client,
+    pid: server.pid as number,
     async stop() {
+      server.kill("SIGCONT");
       await client.quit().catch(() => {});
       const exited = new Promise((resolve) => server.once("exit", resolve));
       server.kill("SIGTERM");
