@@ -7,6 +7,8 @@
 // PostgreSQL, and how long `podman stop` takes.
 // Where podman can't run it says why and measures nothing.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { createClient } from "@redis/client";
 import autocannon from "autocannon";
 import postgres from "postgres";
@@ -45,6 +47,25 @@ const memory = (m: MemoryFigures) =>
 /** The node flags the image runs with (its NODE_OPTIONS), for the processes the bench starts on the host. */
 export function imageNodeOptions(): string {
   return envOf(readDockerfile().stages.at(-1)!).NODE_OPTIONS ?? "";
+}
+
+/**
+ * The image's allocator (its LD_PRELOAD and MALLOC_CONF) for the processes
+ * the bench starts on the host: the same library found where this machine
+ * keeps it (Debian's libjemalloc2), or nothing, and then glibc's malloc.
+ */
+export function imageAllocator(): { env: Record<string, string>; note: string } {
+  const { LD_PRELOAD, MALLOC_CONF } = envOf(readDockerfile().stages.at(-1)!);
+  if (!LD_PRELOAD) return { env: {}, note: "glibc malloc, as in the image" };
+  const name = basename(LD_PRELOAD);
+  const dirs = [
+    `/usr/lib/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`,
+    "/usr/lib64",
+    "/usr/local/lib",
+  ];
+  const found = dirs.map((dir) => join(dir, name)).find((path) => existsSync(path));
+  if (!found) return { env: {}, note: `glibc malloc: ${name} is not on this machine (apt-get install libjemalloc2)` };
+  return { env: { LD_PRELOAD: found, ...(MALLOC_CONF ? { MALLOC_CONF } : {}) }, note: `${name}, as in the image` };
 }
 
 export async function measureImage(connections = 50): Promise<Row[]> {

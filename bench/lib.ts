@@ -6,7 +6,7 @@ import autocannon from "autocannon";
 import postgres from "postgres";
 import { migrate } from "../src/node/migrations.ts";
 import { createRedisClient, type RedisClient } from "../src/node/redis-client.ts";
-import { imageNodeOptions } from "./container.ts";
+import { imageAllocator, imageNodeOptions } from "./container.ts";
 
 export { freePort } from "../test/helpers/ports.ts";
 
@@ -39,11 +39,14 @@ export function containerNodeOptions(): string {
   );
 }
 
-/** Starts a node program with the container's node flags, as the image runs it. */
+/** The allocator the processes run with: the image's, where this machine has it. */
+export const allocator = imageAllocator();
+
+/** Starts a node program with the container's node flags and allocator, as the image runs it. */
 export function start(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", NODE_OPTIONS: containerNodeOptions(), ...env },
+    env: { ...process.env, LOG_LEVEL: "warn", NODE_OPTIONS: containerNodeOptions(), ...allocator.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
@@ -64,10 +67,15 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 60_00
   }
 }
 
-/** A short unmeasured run first, so the JIT has warmed up before the measured one. */
-export async function load(url: string, options: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
-  await autocannon({ url, connections: CONNECTIONS, duration: 2, ...options });
-  return autocannon({ url, connections: CONNECTIONS, duration: SECONDS, ...options });
+/** A short unmeasured run first (unless `warmUp` is false), so the JIT has warmed up before the measured one. */
+export async function load(
+  url: string,
+  options: Partial<autocannon.Options> = {},
+  warmUp = true,
+  seconds = SECONDS,
+): Promise<autocannon.Result> {
+  if (warmUp) await autocannon({ url, connections: CONNECTIONS, duration: 2, ...options });
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
 }
 
 export const errorsOf = (result: autocannon.Result) => result.errors + result.non2xx + result.timeouts;

@@ -5,7 +5,7 @@
 // BENCH_ONLY=vote,consumer,results,workers,image runs some sections.
 import { measureConsumer } from "./consumer.ts";
 import { measureImage } from "./container.ts";
-import { CONNECTIONS, openBenchStore, type Row, SECONDS } from "./lib.ts";
+import { allocator, CONNECTIONS, openBenchStore, type Row, SECONDS } from "./lib.ts";
 import { measureResults } from "./results.ts";
 import { measureVotePath } from "./vote-path.ts";
 import { measureWorkers } from "./workers.ts";
@@ -13,7 +13,9 @@ import { measureWorkers } from "./workers.ts";
 const only = new Set((process.env.BENCH_ONLY ?? "vote,consumer,results,workers,image").split(","));
 const rows: Row[] = [];
 
-console.log(`Node ${process.version}, ${SECONDS} s per load run after 2 s of warm-up, ${CONNECTIONS} connections.\n`);
+console.log(
+  `Node ${process.version}, ${SECONDS} s per load run after 2 s of warm-up, ${CONNECTIONS} connections; allocator: ${allocator.note}.\n`,
+);
 const store = await openBenchStore();
 try {
   if (only.has("vote")) rows.push(...(await measureVotePath(store)));

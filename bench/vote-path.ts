@@ -2,8 +2,18 @@
 // (Hono + form + HINCRBY + XADD + a tiny page), all measured the same way in
 // this run; a created poll next to the default poll; and the web process's
 // memory after the load next to hello's.
+
+import type autocannon from "autocannon";
 import type { BenchStore, Row } from "./lib.ts";
-import { errorsOf, fmt, formVotes, freePort, load, rssMiB, start, stop, waitUntil } from "./lib.ts";
+import { errorsOf, fmt, formVotes, freePort, load, rssMiB, SECONDS, start, stop, waitUntil } from "./lib.ts";
+
+const ROUNDS = 3;
+const ROUND_SECONDS = Math.max(2, Math.round(SECONDS / 2));
+
+/** The round with the median requests per second. */
+function median(rounds: autocannon.Result[]): autocannon.Result {
+  return [...rounds].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(rounds.length / 2)]!;
+}
 
 export async function measureVotePath(store: BenchStore): Promise<Row[]> {
   const rows: Row[] = [];
@@ -15,18 +25,30 @@ export async function measureVotePath(store: BenchStore): Promise<Row[]> {
   const helloRss = rssMiB(hello.pid!);
   await stop(hello);
 
+  // The floor and POST /vote take turns, three rounds each, and each side's
+  // figure is its median round: a machine that slows down for a while (a busy
+  // neighbour on a VM) then weighs on both sides, not on whichever ran last.
   const floorPort = await freePort();
   const floor = start(["bench/floor-server.ts"], { PORT: String(floorPort), REDIS_PREFIX: store.prefix });
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${floorPort}/vote`, formVotes[0])).ok);
-  const floorResult = await load(`http://127.0.0.1:${floorPort}/vote`, { requests: formVotes });
-  await stop(floor);
-
   const webPort = await freePort();
   // At the production log level: one access-log line per request.
   const web = start(["dist/node/web.js"], { ...store.env, PORT: String(webPort), LOG_LEVEL: "info" });
   const base = `http://127.0.0.1:${webPort}`;
+  await waitUntil(async () => (await fetch(`http://127.0.0.1:${floorPort}/vote`, formVotes[0])).ok);
   await waitUntil(async () => (await fetch(`${base}/readyz`)).ok);
-  const voteResult = await load(`${base}/vote`, { requests: formVotes });
+  const floorRounds: autocannon.Result[] = [];
+  const voteRounds: autocannon.Result[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const warm = round === 0;
+    floorRounds.push(await load(`http://127.0.0.1:${floorPort}/vote`, { requests: formVotes }, warm, ROUND_SECONDS));
+    voteRounds.push(await load(`${base}/vote`, { requests: formVotes }, warm, ROUND_SECONDS));
+  }
+  await stop(floor);
+  const floorResult = median(floorRounds);
+  const voteResult = median(voteRounds);
+  const voteP99 = Math.max(...voteRounds.map((r) => r.latency.p99));
+  const voteErrors = voteRounds.reduce((sum, r) => sum + errorsOf(r), 0);
+  const voteTotal = voteRounds.reduce((sum, r) => sum + r.requests.total, 0);
   const created = (await (
     await fetch(`${base}/api/polls`, {
       method: "POST",
@@ -48,24 +70,19 @@ export async function measureVotePath(store: BenchStore): Promise<Row[]> {
       null,
     ],
     [
-      "floor app req/s (Hono, form, HINCRBY + XADD, tiny page)",
+      `floor app req/s (Hono, form, HINCRBY + XADD, tiny page; median of ${ROUNDS} rounds of ${ROUND_SECONDS} s)`,
       `${fmt(floorResult.requests.average)}, p99 ${floorResult.latency.p99} ms`,
       "reference",
       null,
     ],
     [
-      "POST /vote req/s (no cookie, full page, like ab)",
+      `POST /vote req/s (no cookie, full page, like ab; median of ${ROUNDS} rounds, between the floor's)`,
       `${fmt(voteResult.requests.average)} = ${fmt(share, 2)}x the floor`,
       ">= 0.8x the floor",
       share >= 0.8,
     ],
-    ["POST /vote p99 latency", `${voteResult.latency.p99} ms`, "<= 20 ms", voteResult.latency.p99 <= 20],
-    [
-      "POST /vote errors",
-      `${errorsOf(voteResult)} of ${fmt(voteResult.requests.total)}`,
-      "0",
-      errorsOf(voteResult) === 0,
-    ],
+    ["POST /vote p99 latency (worst round)", `${voteP99} ms`, "<= 20 ms", voteP99 <= 20],
+    ["POST /vote errors", `${voteErrors} of ${fmt(voteTotal)}`, "0", voteErrors === 0],
     [
       "POST /p/:poll/vote req/s (a created poll)",
       `${fmt(pollResult.requests.average)} = ${fmt(pollShare * 100)}% of the default poll's, ${errorsOf(pollResult)} errors`,

@@ -112,6 +112,16 @@ describe("the Dockerfile", () => {
     expect(check.status).toBe(0);
   });
 
+  it("preloads jemalloc from a stage that installs it, and the final stage installs nothing", () => {
+    const env = envOf(final);
+    expect(env.LD_PRELOAD).toBe("/usr/local/lib/libjemalloc.so.2");
+    expect(env.MALLOC_CONF).toMatch(/^narenas:\d+,/);
+    const copy = final.instructions.find((i) => i.op === "COPY" && i.args.endsWith(env.LD_PRELOAD!))!;
+    const from = copy.args.match(/--from=(\S+)/)![1];
+    const allocator = stages.find((stage) => stage.name === from)!;
+    expect(allocator.instructions.some((i) => i.op === "RUN" && i.args.includes("libjemalloc2"))).toBe(true);
+  });
+
   it("sends the build only what it reads (.dockerignore allow-list)", () => {
     const ignore = readFileSync(join(ROOT, ".dockerignore"), "utf8")
       .split("\n")

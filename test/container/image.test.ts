@@ -177,6 +177,8 @@ describe.skipIf(problem)("the image, built with podman and run as the manifests 
         for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"])
           expect(field(set), set).toEqual(["0000000000000000"]);
         expect(field("NoNewPrivs")).toEqual(["1"]);
+        const maps = await podman(["exec", names[role], "cat", "/proc/1/maps"]);
+        expect(maps, `${role}: node allocates with jemalloc (the image's LD_PRELOAD)`).toContain("libjemalloc.so.2");
         await expect(podman(["exec", names[role], "touch", "/app/written"])).rejects.toThrow(/Read-only file system/);
         await podman(["exec", names[role], "touch", "/tmp/written"]);
         const metrics = await (await fetch(`http://127.0.0.1:${ports[role]}/metrics`)).text();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJsonLogger } from "../../src/core/logger.ts";
-import { buildWeb, saveDefaultPoll, type Served } from "../../src/node/compose.ts";
+import { buildWeb, type Served, saveDefaultPoll } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
 import { type OwnRedis, startOwnRedis } from "../helpers/full-redis.ts";
