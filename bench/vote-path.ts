@@ -3,12 +3,34 @@
 // this run; a created poll next to the default poll; and the web process's
 // memory after the load next to hello's.
 
+import { readFileSync } from "node:fs";
 import type autocannon from "autocannon";
 import type { BenchStore, Row } from "./lib.ts";
 import { errorsOf, fmt, formVotes, freePort, load, rssMiB, SECONDS, start, stop, waitUntil } from "./lib.ts";
 
 const ROUNDS = 3;
 const ROUND_SECONDS = Math.max(2, Math.round(SECONDS / 2));
+
+/** CPU seconds a process has used (user and system, all its threads), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** Runs one load and records the server's CPU microseconds per request it answered. */
+async function cpuPerRequest(
+  pid: number,
+  into: number[],
+  run: () => Promise<autocannon.Result>,
+): Promise<autocannon.Result> {
+  const before = cpuSeconds(pid);
+  const result = await run();
+  into.push(((cpuSeconds(pid) - before) * 1e6) / result.requests.total);
+  return result;
+}
+
+const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** The round with the median requests per second. */
 function median(rounds: autocannon.Result[]): autocannon.Result {
@@ -38,10 +60,16 @@ export async function measureVotePath(store: BenchStore): Promise<Row[]> {
   await waitUntil(async () => (await fetch(`${base}/readyz`)).ok);
   const floorRounds: autocannon.Result[] = [];
   const voteRounds: autocannon.Result[] = [];
+  const floorCpu: number[] = [];
+  const voteCpu: number[] = [];
+  const floorVote = () => load(`http://127.0.0.1:${floorPort}/vote`, { requests: formVotes }, false, ROUND_SECONDS);
+  const webVote = () => load(`${base}/vote`, { requests: formVotes }, false, ROUND_SECONDS);
+  // Warm-up, unmeasured: the JIT compiles both before the first round.
+  await load(`http://127.0.0.1:${floorPort}/vote`, { requests: formVotes }, false, 2);
+  await load(`${base}/vote`, { requests: formVotes }, false, 2);
   for (let round = 0; round < ROUNDS; round++) {
-    const warm = round === 0;
-    floorRounds.push(await load(`http://127.0.0.1:${floorPort}/vote`, { requests: formVotes }, warm, ROUND_SECONDS));
-    voteRounds.push(await load(`${base}/vote`, { requests: formVotes }, warm, ROUND_SECONDS));
+    floorRounds.push(await cpuPerRequest(floor.pid!, floorCpu, floorVote));
+    voteRounds.push(await cpuPerRequest(web.pid!, voteCpu, webVote));
   }
   await stop(floor);
   const floorResult = median(floorRounds);
@@ -80,6 +108,12 @@ export async function measureVotePath(store: BenchStore): Promise<Row[]> {
       `${fmt(voteResult.requests.average)} = ${fmt(share, 2)}x the floor`,
       ">= 0.8x the floor",
       share >= 0.8,
+    ],
+    [
+      "CPU per request of the server process (median round)",
+      `floor ${fmt(middle(floorCpu))} µs, POST /vote ${fmt(middle(voteCpu))} µs`,
+      "reference",
+      null,
     ],
     ["POST /vote p99 latency (worst round)", `${voteP99} ms`, "<= 20 ms", voteP99 <= 20],
     ["POST /vote errors", `${voteErrors} of ${fmt(voteTotal)}`, "0", voteErrors === 0],
