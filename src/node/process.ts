@@ -4,7 +4,7 @@ import { ConfigError, redactUrl } from "../core/config.ts";
 import { createJsonLogger, describeError } from "../core/logger.ts";
 import type { Logger } from "../core/ports.ts";
 import { type NodeConfig, parseNodeConfig } from "./config.ts";
-import { createRedisClient, type RedisClient } from "./redis-client.ts";
+import { createRedisClient, type RedisClient, type RedisClientOptions } from "./redis-client.ts";
 import { latestMigration } from "./schema.ts";
 
 /** Stops the process with one line for a person to read: no stack trace. */
@@ -61,7 +61,7 @@ export async function connectRedis(
   config: NodeConfig,
   logger: Logger,
   name: string,
-  options: { commandTimeoutMs?: number } = {},
+  options: RedisClientOptions = {},
 ): Promise<RedisClient> {
   let lastLogged = 0;
   const onError = (error: Error) => {

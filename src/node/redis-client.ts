@@ -42,8 +42,23 @@ const scripts = {
 
 export type RedisClient = ReturnType<typeof createRedisClient>;
 
+export interface RedisClientOptions {
+  /** node-redis's timeout per command; 0 for none (the caller bounds its waits with answered()). */
+  commandTimeoutMs?: number;
+  /** Commands that may wait at once; past it node-redis refuses a command at once. None by default. */
+  queueLimit?: number;
+}
+
 /** How long a request waits for Redis before it gives up (node-redis's own default per command). */
 export const REDIS_DEADLINE_MS = 5_000;
+/**
+ * Commands the web's client lets wait for Redis at once. A busy process has
+ * about as many as it has requests in flight (hundreds); past this, while
+ * Redis is away or stalled, a request is refused at once (503) instead of
+ * holding its memory until the deadline.
+ */
+export const WEB_REDIS_QUEUE_LIMIT = 10_000;
+const QUEUE_FULL = "The queue is full";
 
 /**
  * A node-redis client speaking RESP2 (replies shaped like Upstash's). The
@@ -58,13 +73,14 @@ export const REDIS_DEADLINE_MS = 5_000;
 export function createRedisClient(
   url: string,
   onError: (error: Error) => void = () => {},
-  options: { commandTimeoutMs?: number } = {},
+  options: RedisClientOptions = {},
 ) {
   let connectedOnce = false;
   const client = createClient({
     url,
     RESP: 2,
     commandOptions: { timeout: options.commandTimeoutMs ?? REDIS_DEADLINE_MS },
+    ...(options.queueLimit ? { commandsQueueMaxLength: options.queueLimit } : {}),
     scripts,
     socket: {
       connectTimeout: 3_000,
@@ -85,7 +101,8 @@ export function createRedisClient(
  * The reply, or a VotingUnavailableError (HTTP 503 with Retry-After) once
  * `ms` have passed without one: a Redis that stopped answering (paused,
  * partitioned, swapping) can't hold requests open without bound. The command
- * itself may still run in Redis later, as with node-redis's own timeout.
+ * itself may still run in Redis later, as with node-redis's own timeout. A
+ * command the client refused because its queue is full is unavailable too.
  */
 export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -97,7 +114,8 @@ export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(error);
+        const full = error instanceof Error && error.message === QUEUE_FULL;
+        reject(full ? new VotingUnavailableError(`Redis has ${QUEUE_FULL.toLowerCase()}`, 5, { cause: error }) : error);
       },
     );
   });

@@ -3,12 +3,14 @@ import { serve } from "@hono/node-server";
 import { usesDevCookieSecret } from "../core/config.ts";
 import { buildWeb, saveDefaultPoll } from "./compose.ts";
 import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./process.ts";
+import { WEB_REDIS_QUEUE_LIMIT } from "./redis-client.ts";
 
 // The web process (`npm run start:web`, the container's default command).
 const config = loadConfig("web");
 const logger = createLogger(config, "vote-web");
-// Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per command.
-const redis = await connectRedis(config, logger, "web", { commandTimeoutMs: 0 });
+// Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per
+// command, and a Redis that is away can't make it queue commands without bound.
+const redis = await connectRedis(config, logger, "web", { commandTimeoutMs: 0, queueLimit: WEB_REDIS_QUEUE_LIMIT });
 const sql = await connectPostgres(config, "vote-web");
 await saveDefaultPoll(config, sql);
 if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });

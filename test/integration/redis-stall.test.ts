@@ -7,13 +7,14 @@ import { type OwnRedis, startOwnRedis } from "../helpers/full-redis.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
 const form = { "content-type": "application/x-www-form-urlencoded" };
+const QUEUE_LIMIT = 3;
 
 /**
  * A Redis that stops answering without closing its connections (paused,
  * partitioned, swapping): the web process, whose client has no per-command
  * timeout (src/node/web.ts), still answers every request, with 503 and
- * Retry-After once the deadline has passed, and takes votes again when Redis
- * is back.
+ * Retry-After once the deadline has passed (at once when too many commands
+ * wait already), and takes votes again when Redis is back.
  */
 describe("the web process while Redis stops answering", () => {
   let own: OwnRedis;
@@ -25,7 +26,8 @@ describe("the web process while Redis stops answering", () => {
     [own, db] = await Promise.all([startOwnRedis(), createTestDatabase()]);
     const config = parseNodeConfig({ COOKIE_SECRET: "stall-test-secret-0123456789", REDIS_URL: own.url });
     await saveDefaultPoll(config, db.sql);
-    redis = createRedisClient(own.url, () => {}, { commandTimeoutMs: 0 });
+    // As src/node/web.ts makes it, with room for only a few waiting commands.
+    redis = createRedisClient(own.url, () => {}, { commandTimeoutMs: 0, queueLimit: QUEUE_LIMIT });
     await redis.connect();
     web = buildWeb(config, { redis, sql: db.sql }, { logger: createJsonLogger({}, "error", () => {}), hostname: "t" });
   });
@@ -62,6 +64,17 @@ describe("the web process while Redis stops answering", () => {
       expect(response.headers.get("retry-after")).toBe("5");
       expect(await response.text()).toContain("please try again");
     }
+    // Past the queue's limit a request is refused at once instead of waiting for the deadline.
+    process.kill(own.pid, "SIGSTOP");
+    const burst = Array.from({ length: QUEUE_LIMIT + 5 }, () => vote("a", cookie).then((r) => r.status));
+    const refusedAtOnce = await Promise.race([
+      Promise.all(burst.slice(QUEUE_LIMIT)),
+      new Promise<"waited">((resolve) => setTimeout(() => resolve("waited"), 2_000)),
+    ]);
+    expect(refusedAtOnce).toEqual(Array(5).fill(503));
+    process.kill(own.pid, "SIGCONT");
+    expect(await Promise.all(burst)).toHaveLength(QUEUE_LIMIT + 5);
+
     const again = await vote("b", cookie);
     expect(again.status).toBe(200);
     expect(await redis.hGet(`vote:ballot:default:${cookie.split("=")[1]?.split(".")[0]}`, "choice")).toBe("b");
