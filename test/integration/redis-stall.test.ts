@@ -38,7 +38,7 @@ describe("the web process while Redis stops answering", () => {
     await Promise.all([own.stop(), db.drop()]);
   });
 
-  const vote = (choice: string, cookie?: string) =>
+  const vote = async (choice: string, cookie?: string): Promise<Response> =>
     web.fetch(
       new Request("http://localhost/vote", {
         method: "POST",
