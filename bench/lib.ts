@@ -10,6 +10,8 @@ import { imageAllocator, imageNodeOptions } from "./container.ts";
 
 export { freePort } from "../test/helpers/ports.ts";
 
+import { until } from "../test/helpers/wait.ts";
+
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /** Seconds of each measured load run (after 2 s of warm-up). */
@@ -59,12 +61,9 @@ export async function stop(child: ChildProcess, group = false): Promise<void> {
   await exited;
 }
 
+/** Waits until `probe` says yes (a throw counts as no). */
 export async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  await until(probe, "the bench to be ready", timeoutMs, everyMs);
 }
 
 /** A short unmeasured run first (unless `warmUp` is false), so the JIT has warmed up before the measured one. */

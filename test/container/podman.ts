@@ -192,21 +192,4 @@ export async function removeContainers(names: string[]): Promise<void> {
   if (names.length > 0) await podman(["rm", "--force", "--ignore", "--time", "2", ...names]).catch(() => {});
 }
 
-/** Polls `probe` until it returns something truthy. */
-export async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+export { until } from "../helpers/wait.ts";
