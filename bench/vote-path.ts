@@ -16,6 +16,7 @@ function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
+/** /proc counts CPU time in clock ticks: 100 a second on Linux (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
 
 /** CPU seconds Redis has used (INFO cpu: user and system), wherever it runs. */

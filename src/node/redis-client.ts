@@ -58,6 +58,7 @@ export const REDIS_DEADLINE_MS = 5_000;
  * holding its memory until the deadline.
  */
 export const WEB_REDIS_QUEUE_LIMIT = 10_000;
+/** What node-redis says when it refuses a command because its queue is full. */
 const QUEUE_FULL = "The queue is full";
 
 /**
@@ -115,7 +116,9 @@ export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<
       (error: unknown) => {
         clearTimeout(timer);
         const full = error instanceof Error && error.message === QUEUE_FULL;
-        reject(full ? new VotingUnavailableError(`Redis has ${QUEUE_FULL.toLowerCase()}`, 5, { cause: error }) : error);
+        reject(
+          full ? new VotingUnavailableError("Too many commands are waiting for Redis", 5, { cause: error }) : error,
+        );
       },
     );
   });
