@@ -33,6 +33,9 @@ export default defineConfig({
                 LOG_LEVEL: "warn",
               },
               hyperdrives: { HYPERDRIVE: inject("databaseUrl") },
+              // The consumer Worker's dead-letter producer (workers/consumer/wrangler.toml): the test harness
+              // runs the consumer under the web Worker's wrangler.toml, which has no such binding.
+              queueProducers: { VOTES_DEAD: { queueName: "votes-dead" } },
               // Both shards the wrangler.toml declares: test/workers/invariant.test.ts votes over both.
               queueConsumers: {
                 votes: { maxBatchSize: 100, maxBatchTimeout: 0.2, maxRetries: 5 },

@@ -2,7 +2,7 @@
 // thousand polls, under a thousand pollers (and how many of their polls reach
 // PostgreSQL), and the web process's memory with ten thousand polls cached.
 import autocannon from "autocannon";
-import { pollKey } from "../src/redis/keys.ts";
+import { pollHashKey } from "../src/redis/keys.ts";
 import type { BenchStore, Row } from "./lib.ts";
 import { CONTAINER_LIMIT_MIB, errorsOf, fmt, freePort, load, rssMiB, SECONDS, start, stop, waitUntil } from "./lib.ts";
 
@@ -107,7 +107,7 @@ export async function measureResults(store: BenchStore): Promise<Row[]> {
     for (let from = 0; from < POLLS; from += 1_000) {
       const multi = store.redis.multi();
       for (const id of ids.slice(from, from + 1_000)) {
-        multi.hSet(pollKey(store.prefix, id), {
+        multi.hSet(pollHashKey(store.prefix, id), {
           question: `Question ${id}`,
           options: '[{"id":"a","label":"Yes"},{"id":"b","label":"No"},{"id":"c","label":"Maybe"}]',
           status: "open",

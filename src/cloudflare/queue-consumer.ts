@@ -1,11 +1,13 @@
-import { type AppConfig, ConfigReader, type ConfigSource, readAppConfig } from "../core/config.ts";
+import type { ConfigSource } from "../core/config.ts";
 import { createJsonLogger, describeError } from "../core/logger.ts";
-import { createPollDirectory } from "../core/poll-directory.ts";
+import { createPollLookup } from "../core/poll-lookup.ts";
 import type { Logger } from "../core/ports.ts";
-import { processVotes, type VoteOutcome } from "../core/process-votes.ts";
-import { createPostgresArchive } from "../postgres/archive.ts";
-import { createPostgresPollArchive } from "../postgres/polls.ts";
-import { withHyperdrive } from "./hyperdrive.ts";
+import { processVotes, reportVerdicts, type Verdict } from "../core/process-votes.ts";
+import { describeRefusal } from "../domain/ballots.ts";
+import { createPostgresPollArchive } from "../postgres/poll-archive.ts";
+import { createPostgresVoteArchive } from "../postgres/vote-archive.ts";
+import { type ConsumerConfig, parseConsumerEnv } from "./config.ts";
+import { withHyperdrive } from "./database.ts";
 import { oncePerEnv } from "./once-per-env.ts";
 import { shardBinding, shardOfQueue } from "./queue-shards.ts";
 
@@ -18,6 +20,12 @@ export interface ConsumerBindings extends ConfigSource {
    * shard without a producer binding here (VOTES_1, ...) and dead letters go to `votes`.
    */
   VOTES: Queue;
+  /**
+   * Producer binding to the dead-letter queue: what can never be applied goes
+   * there at once. Without it, such a message is retried until the queue
+   * moves it there itself (max_retries).
+   */
+  VOTES_DEAD?: Queue;
 }
 
 /** The dead-letter queue's name, as in workers/consumer/wrangler.toml: its batches are the last stop. */
@@ -38,20 +46,14 @@ const MAX_RETRY_DELAY_SECONDS = 300;
 const SEND_BATCH_LIMIT = 100;
 
 interface ConsumerSettings {
-  config: AppConfig;
+  config: ConsumerConfig;
   logger: Logger;
-  /** How long ballots handed back to the queue wait for their next delivery (REQUEUE_DELAY_SECONDS). */
-  requeueDelaySeconds: number;
 }
 
 const settingsFor = oncePerEnv((env: ConsumerBindings): ConsumerSettings => {
-  const read = new ConfigReader(env);
-  const config = readAppConfig(read, env, false);
-  // At most 12 hours: the longest delay the queue accepts.
-  const requeueDelaySeconds = read.integer("REQUEUE_DELAY_SECONDS", 300, 0, 43_200);
-  read.finish();
+  const config = parseConsumerEnv(env);
   const logger = createJsonLogger({ app: "vote-consumer", version: config.appVersion }, config.logLevel);
-  return { config, logger, requeueDelaySeconds };
+  return { config, logger };
 });
 
 /** The default poll (OPTION_A, OPTION_B) is written to PostgreSQL once per isolate, like a Node process at start-up. */
@@ -67,100 +69,149 @@ function backoffSeconds(attempts: number): number {
 }
 
 /**
- * The Cloudflare Queue consumer: the same processVotes as the Node consumer,
- * against PostgreSQL through Hyperdrive, for every shard of the vote queue
- * and for the dead letters.
+ * The Cloudflare Queue consumer: the same batch decision as the Node
+ * consumer (core/process-votes.ts), against PostgreSQL through Hyperdrive,
+ * for every shard of the vote queue and for the dead letters. It only
+ * carries the verdicts out:
  *
- * `votes` and its other shards (`votes-1`, ...), all alike: a message is
- * acknowledged only after its batch committed. A malformed or refused
- * message is retried with backoff, never acknowledged, so after max_retries
- * the queue moves it to `votes-dead`. A database failure (outage, deadlock,
- * Hyperdrive's pool exhausted) retries the batch a few times in place, then
- * sends its messages back to the queue they came from as new, delayed ones
- * and acknowledges the originals once that send succeeded, which starts
- * their attempts again: an outage of any length costs deliveries, never
- * ballots.
+ * - applied, refused (a ballot whose poll closed first): acknowledged; a
+ *   refusal is logged once and never retried;
+ * - dead-letter: sent to `votes-dead` with its reason, then acknowledged;
+ *   on `votes-dead` itself, the last stop, it is logged in full at error
+ *   level and acknowledged;
+ * - retry (the database failed): retried in place a few times, then sent
+ *   back to the queue it came from as new, delayed messages, the originals
+ *   acknowledged once that send succeeded, which starts their attempts
+ *   again: an outage of any length costs deliveries, never ballots.
  *
- * `votes-dead`: whatever got there is replayed. Valid ballots are applied
- * (writes are idempotent: a ballot already counted changes nothing);
- * anything else is logged in full at error level and acknowledged. While the
- * database is away, dead letters go back to `votes` the same way.
+ * `votes-dead` is replayed like any shard: valid ballots are applied (writes
+ * are idempotent, so a ballot already counted changes nothing). While the
+ * database is away, dead letters go back to `votes`.
  */
 export async function consumeVotes(batch: MessageBatch<unknown>, env: ConsumerBindings): Promise<void> {
   const settings = settingsFor(env);
   const { config, logger } = settings;
-  const deadLetters = batch.queue === DEAD_LETTER_QUEUE;
+  const lastStop = batch.queue === DEAD_LETTER_QUEUE;
   const started = Date.now();
-  let outcomes: VoteOutcome[];
+  const messages = batch.messages;
+  let verdicts: Verdict[];
   try {
-    outcomes = await withHyperdrive(env.HYPERDRIVE, async (sql) => {
+    verdicts = await withHyperdrive(env.HYPERDRIVE, async (sql) => {
       // Polls come straight from PostgreSQL here: the consumer writes there anyway.
       const polls = createPostgresPollArchive(sql);
-      await saveDefaultPollOnce(env, () => polls.savePoll(config.polls.defaultPoll));
+      await saveDefaultPollOnce(env, () => polls.savePoll(config.defaultPoll));
       return await processVotes(
-        batch.messages.map((message) => message.body),
-        createPostgresArchive(sql),
-        createPollDirectory({ defaultPoll: config.polls.defaultPoll, store: polls, ttlMs: 0 }),
+        messages.map((message) => message.body),
+        {
+          archive: createPostgresVoteArchive(sql),
+          polls: createPollLookup({ defaultPoll: config.defaultPoll, source: polls, ttlMs: 0 }),
+        },
       );
     });
-  } catch (error) {
-    await retryLater(batch, env, settings, error);
-    return;
+  } catch (cause) {
+    verdicts = messages.map(() => ({ action: "retry", cause }));
   }
-  let refused = 0;
-  batch.messages.forEach((message, i) => {
-    const outcome = outcomes[i];
-    if (outcome?.ok) {
-      message.ack();
-      return;
-    }
-    refused++;
-    const reason = outcome?.reason ?? "no outcome";
-    if (deadLetters) {
+  const retrying: Message<unknown>[] = [];
+  const dead: { message: Message<unknown>; reason: string }[] = [];
+  messages.forEach((message, i) => {
+    const verdict = verdicts[i] ?? { action: "retry", cause: new Error("no verdict") };
+    if (verdict.action === "retry") retrying.push(message);
+    else if (verdict.action === "dead-letter") dead.push({ message, reason: describeRefusal(verdict.refusal) });
+    else message.ack();
+  });
+  if (lastStop) {
+    for (const { message, reason } of dead) {
       // The last stop: this line is the ballot's only remaining record.
       logger.error("vote.discarded", { id: message.id, attempts: message.attempts, reason, body: message.body });
       message.ack();
-      return;
     }
-    logger.warn("vote.refused", {
-      id: message.id,
-      attempts: message.attempts,
-      reason,
-      next: "retry, then the dead-letter queue",
-    });
-    message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  } else if (dead.length > 0) {
+    await deadLetter(dead, env.VOTES_DEAD, settings);
+  }
+  if (retrying.length > 0) await retryLater(batch, retrying, env, settings, firstCause(verdicts));
+  // On the last stop what can't be applied was logged as discarded above, not dead-lettered again.
+  const reported = verdicts.map((verdict, i) => ({ verdict, id: messages[i]?.id ?? "" }));
+  const kept = lastStop ? reported.filter(({ verdict }) => verdict.action !== "dead-letter") : reported;
+  const counts = reportVerdicts(
+    logger,
+    kept.map(({ verdict }) => verdict),
+    kept.map(({ id }) => id),
+  );
+  logger.info("batch.done", {
+    queue: batch.queue,
+    size: messages.length,
+    refused: counts.refused,
+    dead: lastStop ? 0 : counts.deadLettered,
+    discarded: lastStop ? dead.length : 0,
+    retried: counts.retried,
+    ms: Date.now() - started,
   });
-  logger.info("batch.done", { queue: batch.queue, size: batch.messages.length, refused, ms: Date.now() - started });
+}
+
+function firstCause(verdicts: readonly Verdict[]): unknown {
+  for (const verdict of verdicts) if (verdict.action === "retry") return verdict.cause;
+  return undefined;
+}
+
+/** Sends what can never be applied to `votes-dead`, with its reason, and acknowledges it; retried if the send fails. */
+async function deadLetter(
+  dead: readonly { message: Message<unknown>; reason: string }[],
+  deadLetters: Queue | undefined,
+  { logger }: ConsumerSettings,
+): Promise<void> {
+  try {
+    if (!deadLetters) throw new Error("no VOTES_DEAD binding: the queue dead-letters after max_retries");
+    for (let i = 0; i < dead.length; i += SEND_BATCH_LIMIT) {
+      await deadLetters.sendBatch(
+        dead
+          .slice(i, i + SEND_BATCH_LIMIT)
+          .map(({ message }) => ({ body: message.body, contentType: "json" as const })),
+      );
+    }
+  } catch (error) {
+    for (const { message } of dead) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    logger.error("vote.dead_letter_failed", { ...describeError(error), size: dead.length });
+    return;
+  }
+  for (const { message } of dead) message.ack();
 }
 
 /**
- * The database failed the batch: retry it in place while attempts are few,
- * then hand its messages back to their queue. All of them: without the database
- * no ballot can be judged (its poll lives there), and what turns out
- * malformed later takes the usual way to the dead letters.
+ * The database failed these messages: retry them in place while attempts
+ * are few, then hand them back to their queue. Without the database no
+ * ballot can be judged (its poll lives there), and what turns out malformed
+ * later takes the usual way to the dead letters.
  */
 async function retryLater(
   batch: MessageBatch<unknown>,
+  messages: readonly Message<unknown>[],
   env: ConsumerBindings,
-  { logger, requeueDelaySeconds }: ConsumerSettings,
+  { logger, config }: ConsumerSettings,
   error: unknown,
 ): Promise<void> {
-  const size = batch.messages.length;
-  const attempts = Math.max(...batch.messages.map((message) => message.attempts));
+  const queueName = batch.queue;
+  const size = messages.length;
+  const attempts = Math.max(...messages.map((message) => message.attempts));
+  // The whole batch (the usual case: the database failed it) in one call each way.
+  const whole = size === batch.messages.length;
+  const retryAll = (delaySeconds: number) => {
+    if (whole) batch.retryAll({ delaySeconds });
+    else for (const message of messages) message.retry({ delaySeconds });
+  };
   if (attempts <= FAST_RETRIES) {
     const delaySeconds = backoffSeconds(attempts);
-    logger.error("batch.retry", { ...describeError(error), queue: batch.queue, size, attempts, delaySeconds });
-    batch.retryAll({ delaySeconds });
+    logger.error("batch.retry", { ...describeError(error), queue: queueName, size, attempts, delaySeconds });
+    retryAll(delaySeconds);
     return;
   }
-  const queue = requeueTarget(batch.queue, env);
+  const queue = requeueTarget(queueName, env);
   try {
     for (let i = 0; i < size; i += SEND_BATCH_LIMIT) {
       await queue.sendBatch(
-        batch.messages
+        messages
           .slice(i, i + SEND_BATCH_LIMIT)
           .map((message) => ({ body: message.body, contentType: "json" as const })),
-        { delaySeconds: requeueDelaySeconds },
+        { delaySeconds: config.requeueDelaySeconds },
       );
     }
   } catch (sendError) {
@@ -169,22 +220,23 @@ async function retryLater(
     logger.error("batch.requeue_failed", {
       ...describeError(sendError),
       cause: describeError(error),
-      queue: batch.queue,
+      queue: queueName,
       size,
       attempts,
       delaySeconds,
     });
-    batch.retryAll({ delaySeconds });
+    retryAll(delaySeconds);
     return;
   }
   logger.error("batch.requeued", {
     ...describeError(error),
-    queue: batch.queue,
+    queue: queueName,
     size,
     attempts,
-    delaySeconds: requeueDelaySeconds,
+    delaySeconds: config.requeueDelaySeconds,
   });
-  batch.ackAll();
+  if (whole) batch.ackAll();
+  else for (const message of messages) message.ack();
 }
 
 /** Where a batch's ballots go back to: their own shard when this Worker can send there, else `votes`. */

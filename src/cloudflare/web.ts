@@ -2,18 +2,22 @@ import { waitUntil } from "cloudflare:workers";
 import type { Hono } from "hono";
 import { ConfigError } from "../core/config.ts";
 import { createJsonLogger, describeError } from "../core/logger.ts";
+import { POLL_CREATE_WINDOW_MS } from "../core/manage-polls.ts";
 import { createApp } from "../http/app.ts";
-import { createPostgresArchive } from "../postgres/archive.ts";
+import { createPostgresVoteArchive } from "../postgres/vote-archive.ts";
+import { createBallotBox } from "./ballot-box.ts";
+import { createChoiceRecorder } from "./choice-recorder.ts";
+import { createClientAddress } from "./client-address.ts";
 import { parseWebEnv } from "./config.ts";
-import { createEdgeCachedTallyReader } from "./edge-cache.ts";
-import { withHyperdrive } from "./hyperdrive.ts";
-import { createHyperdrivePollArchive } from "./hyperdrive-polls.ts";
+import { createCookieSigner } from "./cookie-signer.ts";
+import { createHyperdrivePollArchive, withHyperdrive } from "./database.ts";
 import { oncePerEnv } from "./once-per-env.ts";
-import { createQueueBallotBox } from "./queue-ballot-box.ts";
+import { createPollStore } from "./poll-store.ts";
 import { createQueuePublisher } from "./queue-publisher.ts";
-import { createUpstashChoiceRecorder, createUpstashClient, createUpstashVoteStore } from "./upstash.ts";
-import { createUpstashPollStore } from "./upstash-poll-store.ts";
-import { createUpstashRateLimiter } from "./upstash-rate-limiter.ts";
+import { createRateLimiter } from "./rate-limiter.ts";
+import { createRedisClient } from "./redis-client.ts";
+import { createTallyCache } from "./tally-cache.ts";
+import { createVoteStore } from "./vote-store.ts";
 
 /** Hosts one isolate keeps an app for (a custom domain, workers.dev, a preview): a handful in practice. */
 const MAX_HOSTS = 8;
@@ -26,24 +30,27 @@ const MAX_HOSTS = 8;
 const appsFor = oncePerEnv((env: Env) => {
   const config = parseWebEnv(env);
   const logger = createJsonLogger({ app: "vote-web", version: config.appVersion }, config.logLevel);
-  const redis = createUpstashClient(config.upstashUrl, config.upstashToken);
-  const store = createUpstashVoteStore(redis, config.redisPrefix);
-  const ballotBox = createQueueBallotBox(
-    createUpstashChoiceRecorder(redis, config.redisPrefix, config.voterStateTtlSeconds),
+  const redis = createRedisClient(config.upstashUrl, config.upstashToken);
+  const voteStore = createVoteStore(redis, config.redisPrefix);
+  const ballotBox = createBallotBox(
+    createChoiceRecorder(redis, config.redisPrefix, config.voterStateTtlSeconds),
     createQueuePublisher(config.voteQueues),
     logger,
   );
   const readFromDatabase = (poll: string) =>
-    withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresArchive(sql).readTallies(poll));
-  const pollStore = createUpstashPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds);
+    withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresVoteArchive(sql).readTallies(poll));
+  const pollStore = createPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds);
   const pollArchive = createHyperdrivePollArchive(env.HYPERDRIVE);
   const pollCreateLimiter =
     config.pollCreateRateLimit > 0
-      ? createUpstashRateLimiter(redis, config.redisPrefix, config.pollCreateRateLimit, {
+      ? createRateLimiter(redis, config.redisPrefix, {
           scope: "polls",
-          window: "1 h",
+          limit: config.pollCreateRateLimit,
+          windowMs: POLL_CREATE_WINDOW_MS,
         })
       : undefined;
+  const cookieSigner = createCookieSigner(config.cookieSecret);
+  const clientAddress = createClientAddress();
   const apps = new Map<string, Hono>();
 
   return (origin: string): Hono => {
@@ -51,9 +58,9 @@ const appsFor = oncePerEnv((env: Env) => {
     if (app) return app;
     app = createApp({
       config,
-      store,
+      voteStore,
       ballotBox,
-      readTallies: createEdgeCachedTallyReader(readFromDatabase, {
+      readTallies: createTallyCache(readFromDatabase, {
         cache: caches.default,
         origin,
         defer: waitUntil,
@@ -65,9 +72,10 @@ const appsFor = oncePerEnv((env: Env) => {
       logger,
       hostname: "cloudflare",
       // Votes need Upstash and the queue only: PostgreSQL being away delays the tallies, never a vote.
-      readiness: { redis: () => store.ping() },
-      reported: { postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresArchive(sql).ping()) },
-      clientIp: (c) => c.req.header("cf-connecting-ip"),
+      readiness: { redis: () => voteStore.ping() },
+      reported: { postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresVoteArchive(sql).ping()) },
+      clientAddress,
+      cookieSigner,
     });
     if (apps.size >= MAX_HOSTS) apps.delete(apps.keys().next().value as string);
     apps.set(origin, app);

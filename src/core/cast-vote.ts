@@ -1,6 +1,6 @@
 import { addressKey } from "../domain/addresses.ts";
-import { DEFAULT_POLL_ID, hasOption, type Poll } from "../domain/polls.ts";
-import type { PollDirectory } from "./poll-directory.ts";
+import { hasOption, type Poll } from "../domain/polls.ts";
+import { findPoll, type PollLookup } from "./poll-lookup.ts";
 import type { BallotBox, Clock } from "./ports.ts";
 
 const MAX_FIELD_LENGTH = 64;
@@ -9,7 +9,7 @@ const VOTE_LIMIT_WINDOW_MS = 60_000;
 
 /** What casting a vote needs: the polls, where ballots go, and optionally a throttle and a clock. */
 export interface CastVoteDeps {
-  polls: PollDirectory;
+  polls: PollLookup;
   ballotBox: BallotBox;
   /** Votes per client address (VOTE_RATE_LIMIT) and per voter (VOTER_RATE_LIMIT) per minute; 0 is off. */
   limits: { perAddress: number; perVoter: number };
@@ -35,11 +35,6 @@ export type CastVoteOutcome =
   | { ok: false; reason: "missing-choice"; poll: Poll }
   | { ok: false; reason: "unknown-option"; poll: Poll }
   | { ok: false; reason: "rate-limited"; poll: Poll; retryAfter: number };
-
-/** The poll a client named (or the default one when it named none); undefined when there is no such poll. */
-export function findPoll(polls: PollDirectory, pollId: unknown): Promise<Poll | undefined> {
-  return polls.find(pollId === undefined || pollId === null || pollId === "" ? DEFAULT_POLL_ID : pollId);
-}
 
 /**
  * Validates a vote and records it: the choice and version in Redis (one

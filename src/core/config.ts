@@ -1,4 +1,5 @@
-import { createDefaultPoll, createPollCatalog, type PollCatalog } from "../domain/polls.ts";
+import * as v from "valibot";
+import { createDefaultPoll, type Poll } from "../domain/polls.ts";
 import type { LogLevel } from "./logger.ts";
 
 /** Where settings come from: process.env on Node, the bindings object on Workers. */
@@ -14,6 +15,201 @@ export class ConfigError extends Error {
   }
 }
 
+const DEV_COOKIE_SECRET = "dev-only-cookie-secret-change-me";
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
+const DAY_SECONDS = 24 * 60 * 60;
+
+type Issue = v.BaseIssue<unknown>;
+const got = (issue: Issue) => JSON.stringify(issue.input);
+
+/** A variable holding a whole number in [min, max]; unset or empty means `fallback`. */
+function wholeNumber(fallback: number, min: number, max: number) {
+  const message = (issue: Issue) => `must be a whole number from ${min} to ${max} (got ${got(issue)})`;
+  return v.optional(
+    v.pipe(
+      v.string(message),
+      v.check((raw) => /^\d+$/.test(raw.trim()) && Number(raw) >= min && Number(raw) <= max, message),
+      v.transform(Number),
+    ),
+    String(fallback),
+  );
+}
+
+/** A share from 0 to 1. */
+function fraction(fallback: number) {
+  const message = (issue: Issue) => `must be a number from 0 to 1 (got ${got(issue)})`;
+  return v.optional(
+    v.pipe(
+      v.string(message),
+      v.check((raw) => raw.trim() !== "" && Number(raw) >= 0 && Number(raw) <= 1, message),
+      v.transform(Number),
+    ),
+    String(fallback),
+  );
+}
+
+/** Free text; without a fallback the variable is required. */
+function text(fallback?: string) {
+  const schema = v.string("must be a string");
+  return fallback === undefined ? v.string("is required") : v.optional(schema, fallback);
+}
+
+/** A URL with one of `protocols`; `example` shows what a good one looks like. */
+function url(protocols: readonly string[], example: string, fallback?: string) {
+  const schema = v.pipe(
+    v.string(fallback === undefined ? "is required" : "must be a string"),
+    v.check((raw) => URL.canParse(raw), `must be a URL like ${example}`),
+    v.check(
+      (raw) => !URL.canParse(raw) || protocols.includes(new URL(raw).protocol),
+      `must start with ${protocols.join(" or ")}//`,
+    ),
+  );
+  return fallback === undefined ? schema : v.optional(schema, fallback);
+}
+
+/** An option label of the default poll. */
+function label(fallback: string) {
+  return v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      v.check((raw) => raw.trim() !== "", "must not be blank"),
+      v.maxLength(100, "must be at most 100 characters"),
+      v.transform((raw) => raw.trim()),
+    ),
+    fallback,
+  );
+}
+
+function cookieSecret(required: boolean) {
+  const schema = v.pipe(v.string("is required"), v.minLength(16, "must be at least 16 characters"));
+  return required ? schema : v.optional(schema, DEV_COOKIE_SECRET);
+}
+
+/**
+ * Every setting either runtime reads, by variable name: its parser, its
+ * range and its default. Each process reads the group it needs (below), all
+ * through readSettings, so a bad value is reported the same way everywhere.
+ */
+export const SETTINGS = {
+  // Both runtimes, every process.
+  OPTION_A: label("Cats"),
+  OPTION_B: label("Dogs"),
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+  APP_VERSION: text("dev"),
+  REDIS_PREFIX: v.optional(
+    v.pipe(v.string(), v.regex(/^[\w:.-]{1,64}$/, "may only hold letters, digits and : . - _")),
+    "vote:",
+  ),
+  VOTER_STATE_TTL_SECONDS: wholeNumber(30 * DAY_SECONDS, 60, 3650 * DAY_SECONDS),
+  // The web tier, on both runtimes.
+  COOKIE_SECRET: cookieSecret(false),
+  VOTE_RATE_LIMIT: wholeNumber(0, 0, 1_000_000),
+  VOTER_RATE_LIMIT: wholeNumber(0, 0, 1_000_000),
+  REQUEST_LOG_SAMPLE_RATE: fraction(1),
+  SLOW_REQUEST_MS: wholeNumber(1_000, 1, 600_000),
+  POLL_CREATE_RATE_LIMIT: wholeNumber(10, 0, 1_000_000),
+  PUBLIC_URL: v.optional(url(["http:", "https:"], "https://vote.example.org")),
+  // Node processes.
+  DATABASE_URL: url(
+    ["postgres:", "postgresql:"],
+    "postgres://postgres@127.0.0.1:5432/postgres",
+    "postgres://postgres@127.0.0.1:5432/postgres",
+  ),
+  DATABASE_POOL_MAX: wholeNumber(10, 1, 100),
+  REDIS_URL: url(["redis:", "rediss:"], "redis://127.0.0.1:6379", "redis://127.0.0.1:6379"),
+  PORT: wholeNumber(8080, 0, 65535),
+  SHUTDOWN_DELAY_MS: wholeNumber(0, 0, 60_000),
+  TRUSTED_PROXY_HOPS: wholeNumber(0, 0, 10),
+  CONSUMER_NAME: v.optional(v.string("must be a string")),
+  CONSUMER_BATCH_SIZE: wholeNumber(2_000, 1, 10_000),
+  CONSUMER_IN_FLIGHT: wholeNumber(2, 1, 8),
+  CONSUMER_CLAIM_IDLE_MS: wholeNumber(30_000, 100, 3_600_000),
+  // The web Worker.
+  UPSTASH_REDIS_REST_URL: url(["https:", "http:"], "https://<database>.upstash.io"),
+  UPSTASH_REDIS_REST_TOKEN: text(),
+  VOTE_QUEUE_SHARDS: wholeNumber(1, 1, 16),
+  // The consumer Worker: at most 12 hours, the longest delay a queue accepts.
+  REQUEUE_DELAY_SECONDS: wholeNumber(300, 0, 43_200),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+type Values<K extends SettingName> = { [N in K]: v.InferOutput<(typeof SETTINGS)[N]> };
+
+/** The settings of the web tier (both runtimes) and of every process. */
+const SHARED = ["OPTION_A", "OPTION_B", "LOG_LEVEL", "APP_VERSION", "REDIS_PREFIX", "VOTER_STATE_TTL_SECONDS"] as const;
+const WEB = [
+  ...SHARED,
+  "COOKIE_SECRET",
+  "VOTE_RATE_LIMIT",
+  "VOTER_RATE_LIMIT",
+  "REQUEST_LOG_SAMPLE_RATE",
+  "SLOW_REQUEST_MS",
+  "POLL_CREATE_RATE_LIMIT",
+  "PUBLIC_URL",
+] as const;
+
+/** Which variables each program reads. */
+export const SETTING_GROUPS = {
+  /** Every Node process (web, consumer, migrate) reads the same settings. */
+  node: [
+    ...WEB,
+    "DATABASE_URL",
+    "DATABASE_POOL_MAX",
+    "REDIS_URL",
+    "PORT",
+    "SHUTDOWN_DELAY_MS",
+    "TRUSTED_PROXY_HOPS",
+    "CONSUMER_NAME",
+    "CONSUMER_BATCH_SIZE",
+    "CONSUMER_IN_FLIGHT",
+    "CONSUMER_CLAIM_IDLE_MS",
+  ],
+  webWorker: [...WEB, "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "VOTE_QUEUE_SHARDS"],
+  consumerWorker: [...SHARED, "REQUEUE_DELAY_SECONDS"],
+} as const satisfies Record<string, readonly SettingName[]>;
+
+export interface ReadOptions {
+  /** COOKIE_SECRET has no development default (NODE_ENV=production on Node; always on the web Worker). */
+  requireCookieSecret?: boolean;
+  /** Problems the caller found itself (missing bindings), reported with the rest. */
+  more?: (values: Record<string, unknown>) => string[];
+}
+
+/**
+ * The one reader of settings: parses the variables `names` from `source`
+ * against SETTINGS (an empty value counts as unset, so the default applies)
+ * and throws one ConfigError naming every bad variable at once.
+ */
+export function readSettings<const K extends SettingName>(
+  source: ConfigSource,
+  names: readonly K[],
+  options: ReadOptions = {},
+): Values<K> {
+  const env = source as Record<string, unknown>;
+  const entries: Record<string, v.GenericSchema> = {};
+  const input: Record<string, unknown> = {};
+  for (const name of names) {
+    entries[name] =
+      name === "COOKIE_SECRET"
+        ? cookieSecret(options.requireCookieSecret ?? false)
+        : (SETTINGS[name] as v.GenericSchema);
+    // Present but undefined, so a required variable's own schema says "is required".
+    const raw = env[name];
+    input[name] = raw === "" ? undefined : raw;
+  }
+  const result = v.safeParse(v.object(entries), input, { abortPipeEarly: true });
+  const problems = result.issues ? result.issues.map((issue) => `${v.getDotPath(issue)} ${issue.message}`) : [];
+  const values = (result.output ?? {}) as Record<string, unknown>;
+  const optionA = typeof values.OPTION_A === "string" ? values.OPTION_A : input.OPTION_A;
+  const optionB = typeof values.OPTION_B === "string" ? values.OPTION_B : input.OPTION_B;
+  if (names.includes("OPTION_A" as K) && typeof optionA === "string" && optionA.trim() !== "") {
+    if (optionA.trim() === String(optionB ?? "").trim()) problems.push("OPTION_A and OPTION_B must differ");
+  }
+  problems.push(...(options.more?.(values) ?? []));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values as Values<K>;
+}
+
 /** Which requests get an access-log line: every failure and every slow one, and a sample of the rest. */
 export interface RequestLogPolicy {
   /** Share of ordinary requests logged, from 0 (none) to 1 (all). */
@@ -22,20 +218,25 @@ export interface RequestLogPolicy {
   slowMs: number;
 }
 
-/** Settings both runtimes share. */
-export interface AppConfig {
-  polls: PollCatalog;
-  cookieSecret: string;
-  /** Votes per client address per minute (IPv6 by /64); 0 turns the limit off. */
-  voteRateLimit: number;
-  /** Votes per voter per minute; 0 turns the limit off. */
-  voterRateLimit: number;
+/** What every process needs, on both runtimes. */
+export interface CommonConfig {
+  /** The configured poll (OPTION_A, OPTION_B), id `default`. */
+  defaultPoll: Poll;
   logLevel: LogLevel;
   appVersion: string;
   /** Prefix of every Redis key, so several deployments (or tests) can share one Redis. */
   redisPrefix: string;
   /** How long a voter's current choice stays in Redis after their last vote (the database keeps it for good). */
   voterStateTtlSeconds: number;
+}
+
+/** What the web tier needs, on both runtimes. */
+export interface AppConfig extends CommonConfig {
+  cookieSecret: string;
+  /** Votes per client address per minute (IPv6 by /64); 0 turns the limit off. */
+  voteRateLimit: number;
+  /** Votes per voter per minute; 0 turns the limit off. */
+  voterRateLimit: number;
   /** Which requests get an access-log line. */
   requestLog: RequestLogPolicy;
   /** Polls a client may create per hour; 0 turns the limit off. */
@@ -44,131 +245,28 @@ export interface AppConfig {
   publicUrl: string | undefined;
 }
 
-const DEV_COOKIE_SECRET = "dev-only-cookie-secret-change-me";
-const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-
-/** Reads variables one by one and remembers every problem, so start-up can name them all at once. */
-export class ConfigReader {
-  readonly problems: string[] = [];
-  private readonly env: ConfigSource;
-  constructor(env: ConfigSource) {
-    this.env = env;
-  }
-
-  private raw(name: string): unknown {
-    return (this.env as Record<string, unknown>)[name];
-  }
-
-  text(name: string, fallback: string | undefined, check?: (value: string) => string | undefined): string {
-    const raw = this.raw(name);
-    if (raw === undefined || raw === "") {
-      if (fallback === undefined) this.problems.push(`${name} is required`);
-      return fallback ?? "";
-    }
-    if (typeof raw !== "string") {
-      this.problems.push(`${name} must be a string`);
-      return fallback ?? "";
-    }
-    const problem = check?.(raw);
-    if (problem) this.problems.push(`${name} ${problem}`);
-    return raw;
-  }
-
-  fraction(name: string, fallback: number): number {
-    const raw = this.text(name, String(fallback));
-    const value = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
-      this.problems.push(`${name} must be a number from 0 to 1 (got ${JSON.stringify(raw)})`);
-      return fallback;
-    }
-    return value;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.text(name, String(fallback));
-    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-      return fallback;
-    }
-    return Number(raw);
-  }
-
-  url(name: string, fallback: string, protocols: readonly string[]): string {
-    return this.text(name, fallback, (value) => {
-      let parsed: URL;
-      try {
-        parsed = new URL(value);
-      } catch {
-        return `must be a URL like ${fallback}`;
-      }
-      return protocols.includes(parsed.protocol) ? undefined : `must start with ${protocols.join(" or ")}//`;
-    });
-  }
-
-  finish(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
-  }
-}
-
-function label(value: string): string | undefined {
-  if (value.trim() === "") return "must not be blank";
-  if (value.length > 100) return "must be at most 100 characters";
-  return undefined;
-}
-
-/** The settings both runtimes share; `needsCookieSecret` is false for processes that sign no cookie. */
-export function readAppConfig(read: ConfigReader, env: ConfigSource, needsCookieSecret = true): AppConfig {
-  const optionA = read.text("OPTION_A", "Cats", label);
-  const optionB = read.text("OPTION_B", "Dogs", label);
-  if (optionA.trim() !== "" && optionA === optionB) read.problems.push("OPTION_A and OPTION_B must differ");
-  // Only the web tier signs cookies: the consumer and the migrations don't need the secret.
-  const production = needsCookieSecret && (env as { NODE_ENV?: unknown }).NODE_ENV === "production";
-  const cookieSecret = read.text("COOKIE_SECRET", production ? undefined : DEV_COOKIE_SECRET, (value) =>
-    value.length < 16 ? "must be at least 16 characters" : undefined,
-  );
-  const voteRateLimit = read.integer("VOTE_RATE_LIMIT", 0, 0, 1_000_000);
-  const voterRateLimit = read.integer("VOTER_RATE_LIMIT", 0, 0, 1_000_000);
-  const logLevel = read.text("LOG_LEVEL", "info", (value) =>
-    LOG_LEVELS.includes(value as LogLevel) ? undefined : `must be one of ${LOG_LEVELS.join(", ")}`,
-  ) as LogLevel;
-  const appVersion = read.text("APP_VERSION", "dev");
-  const redisPrefix = read.text("REDIS_PREFIX", "vote:", (value) =>
-    /^[\w:.-]{1,64}$/.test(value) ? undefined : "may only hold letters, digits and : . - _",
-  );
-  const voterStateTtlSeconds = read.integer("VOTER_STATE_TTL_SECONDS", 30 * 24 * 60 * 60, 60, 10 * 365 * 24 * 60 * 60);
-  const requestLog = {
-    sampleRate: read.fraction("REQUEST_LOG_SAMPLE_RATE", 1),
-    slowMs: read.integer("SLOW_REQUEST_MS", 1_000, 1, 600_000),
-  };
-  const pollCreateRateLimit = read.integer("POLL_CREATE_RATE_LIMIT", 10, 0, 1_000_000);
-  const publicUrl = read.text("PUBLIC_URL", "", (value) => {
-    try {
-      return ["http:", "https:"].includes(new URL(value).protocol) ? undefined : "must start with http:// or https://";
-    } catch {
-      return "must be a URL like https://vote.example.org";
-    }
-  });
+/** The settings every process shares, from values read by readSettings. */
+export function commonConfig(values: Values<(typeof SHARED)[number]>): CommonConfig {
   return {
-    redisPrefix,
-    voterStateTtlSeconds,
-    pollCreateRateLimit,
-    publicUrl: publicUrl === "" ? undefined : publicUrl.replace(/\/+$/, ""),
-    requestLog,
-    polls: createPollCatalog([createDefaultPoll(optionA.trim(), optionB.trim())]),
-    cookieSecret,
-    voteRateLimit,
-    voterRateLimit,
-    logLevel,
-    appVersion,
+    defaultPoll: createDefaultPoll(values.OPTION_A, values.OPTION_B),
+    logLevel: values.LOG_LEVEL,
+    appVersion: values.APP_VERSION,
+    redisPrefix: values.REDIS_PREFIX,
+    voterStateTtlSeconds: values.VOTER_STATE_TTL_SECONDS,
   };
 }
 
-/** Parses the settings the Workers entry needs (its bindings are checked where they're used). */
-export function parseAppConfig(env: ConfigSource): AppConfig {
-  const read = new ConfigReader(env);
-  const config = readAppConfig(read, env);
-  read.finish();
-  return config;
+/** The web tier's settings, from values read by readSettings. */
+export function appConfig(values: Values<(typeof WEB)[number]>): AppConfig {
+  return {
+    ...commonConfig(values),
+    cookieSecret: values.COOKIE_SECRET,
+    voteRateLimit: values.VOTE_RATE_LIMIT,
+    voterRateLimit: values.VOTER_RATE_LIMIT,
+    requestLog: { sampleRate: values.REQUEST_LOG_SAMPLE_RATE, slowMs: values.SLOW_REQUEST_MS },
+    pollCreateRateLimit: values.POLL_CREATE_RATE_LIMIT,
+    publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ""),
+  };
 }
 
 /** True when the cookie secret is the built-in development one (start-up warns about it). */

@@ -1,14 +1,17 @@
-import { toCsv } from "../domain/csv.ts";
+import type { BallotRow } from "../domain/csv.ts";
 import { checkPollDraft, isPollId, type Poll, type PollStatus, pollFromDraft } from "../domain/polls.ts";
-import type { PollResults } from "../domain/tallies.ts";
-import type { PollDirectory } from "./poll-directory.ts";
-import type { BallotRow, PollArchive, PollStore, Randomness, RateLimiter } from "./ports.ts";
+import type { PollLookup } from "./poll-lookup.ts";
+import type { PollArchive, PollStore, Randomness, RateLimiter } from "./ports.ts";
+
+/** POLL_CREATE_RATE_LIMIT counts the polls a client creates per hour. */
+export const POLL_CREATE_WINDOW_MS = 3_600_000;
 
 /** What creating and managing polls needs. */
 export interface PollDeps {
   archive: PollArchive;
   store: PollStore;
-  directory: PollDirectory;
+  /** This process's remembered polls: forgotten after a change here, so this process sees it at once. */
+  lookup: PollLookup;
   random: Randomness;
   /** Polls per client per hour; absent when POLL_CREATE_RATE_LIMIT is 0. */
   createLimiter?: RateLimiter | undefined;
@@ -47,11 +50,10 @@ export async function createPoll(
   return { ok: true, poll, manageToken };
 }
 
-export type ManageOutcome =
-  | { ok: true; poll: Poll }
-  | { ok: false; reason: "unknown-poll" }
-  | { ok: false; reason: "no-token" }
-  | { ok: false; reason: "wrong-token" };
+/** Why a manage request was refused. */
+export type Refused = { ok: false; reason: "unknown-poll" | "no-token" | "wrong-token" };
+
+export type ManageOutcome = { ok: true; poll: Poll } | Refused;
 
 /** Checks a manage token against the poll's stored hash (the default poll has none: every token is wrong). */
 export async function authorizeManager(
@@ -83,22 +85,17 @@ export async function setPollStatus(
   const poll = await deps.archive.setStatus(allowed.poll.id, status);
   if (!poll) return { ok: false, reason: "unknown-poll" };
   await deps.store.writePoll(poll);
-  deps.directory.forget(poll.id);
+  deps.lookup.forget(poll.id);
   return { ok: true, poll };
 }
 
-/** `results.csv`: one line per option, in the poll's order. */
-export function resultsCsv(results: PollResults): string {
-  return toCsv(
-    ["option_id", "label", "votes", "percent"],
-    results.options.map((option) => [option.id, option.label, option.votes, option.percent]),
-  );
-}
-
-/** `ballots.csv`: one line per voter, the voter as a salted hash. */
-export function ballotsCsv(rows: readonly BallotRow[]): string {
-  return toCsv(
-    ["voter", "option_id", "cast_at"],
-    rows.map((row) => [row.voter, row.option, row.castAt]),
-  );
+/** Every voter's current ballot, for the poll's owner only. */
+export async function exportBallots(
+  deps: PollDeps,
+  pollId: unknown,
+  token: string | undefined,
+): Promise<{ ok: true; poll: Poll; rows: BallotRow[] } | Refused> {
+  const allowed = await authorizeManager(deps, pollId, token);
+  if (!allowed.ok) return allowed;
+  return { ...allowed, rows: await deps.archive.readBallots(allowed.poll.id) };
 }

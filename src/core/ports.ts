@@ -1,4 +1,5 @@
-import type { Ballot } from "../domain/ballots.ts";
+import type { Ballot, BallotRefusal } from "../domain/ballots.ts";
+import type { BallotRow } from "../domain/csv.ts";
 import type { Poll, PollStatus } from "../domain/polls.ts";
 import type { TallyCounts } from "../domain/tallies.ts";
 
@@ -48,10 +49,10 @@ export interface VoteArchive {
    * Applies ballots in one transaction: keeps the highest version per voter
    * and moves the tallies by the difference. Idempotent and order-free.
    * Ballots of a closed poll are not applied: their positions come back with
-   * the reason, so a closed poll's counts are final. Throws
+   * the refusal, so a closed poll's counts are final. Throws
    * PermanentArchiveError when the data itself is refused.
    */
-  applyBallots(ballots: readonly Ballot[]): Promise<Map<number, string>>;
+  applyBallots(ballots: readonly Ballot[]): Promise<Map<number, BallotRefusal>>;
   readTallies(poll: string): Promise<TallyCounts>;
   ping(): Promise<void>;
 }
@@ -104,13 +105,6 @@ export class ResultsUnavailableError extends Error {
 export interface PollStore {
   readPoll(id: string): Promise<Poll | undefined>;
   writePoll(poll: Poll): Promise<void>;
-}
-
-/** One voter's current ballot, as the export shows it: the voter as a salted hash, never their id. */
-export interface BallotRow {
-  voter: string;
-  option: string;
-  castAt: string;
 }
 
 /** The record of polls (PostgreSQL): created, closed and reopened here first, then copied to the PollStore. */

@@ -1,115 +1,151 @@
-import { type Ballot, parseBallot } from "../domain/ballots.ts";
-import type { Poll } from "../domain/polls.ts";
-import { PermanentArchiveError, type VoteArchive } from "./ports.ts";
-
-/** The fate of one message: applied (or already applied), or refused with a reason. */
-export type VoteOutcome = { ok: true } | { ok: false; reason: string };
+import { type Ballot, type BallotRefusal, describeRefusal, parseBallot } from "../domain/ballots.ts";
+import { hasOption, type Poll } from "../domain/polls.ts";
+import { type Logger, PermanentArchiveError, type VoteArchive } from "./ports.ts";
 
 /**
- * Moves a batch of queued messages into the archive, shared by the Redis
- * Stream consumer and the Cloudflare Queue consumer. Valid ballots are
- * written in one transaction; malformed ones are refused without touching
- * the database. If the database refuses the data itself, the batch is split
- * until the offending ballot is isolated, so one bad message can't hold
- * back the rest. Any other failure (database down) is thrown: the caller
- * must retry the whole batch, which is safe because writes are idempotent.
+ * What the consumer does with one queued message, decided here for both
+ * runtimes (the Redis Stream consumer and the Cloudflare Queue consumer only
+ * carry it out):
+ * - applied: in the database (or already was); acknowledge it;
+ * - refused: a valid ballot that must not count (its poll closed before the
+ *   ballot reached the database); acknowledge it, count it, log it once;
+ *   never retried, never dead-lettered;
+ * - dead-letter: it can never be applied (malformed, no such poll or option,
+ *   refused by the database); keep it for a person, with the reason;
+ * - retry: the database failed; nothing is lost by trying again later, as
+ *   every write is idempotent.
  */
-export async function processVotes(
-  messages: readonly unknown[],
-  archive: VoteArchive,
-  polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
-): Promise<VoteOutcome[]> {
-  // Each JSON message is decoded once; what isn't JSON stays text, for parseBallot to refuse.
-  const decoded = messages.map(decodeJson);
-  const known = await lookUpPolls(decoded, polls);
-  const outcomes: VoteOutcome[] = [];
-  const valid: { index: number; ballot: Ballot }[] = [];
-  decoded.forEach((message, index) => {
-    const check = parseBallot(message, { find: (id) => known.get(id) });
-    if (check.ok) {
-      valid.push({ index, ballot: check.ballot });
-      outcomes[index] = { ok: true };
-    } else {
-      outcomes[index] = { ok: false, reason: `malformed: ${check.reason}` };
-    }
-  });
-  await applyIsolatingRefusals(valid, archive, outcomes);
-  return outcomes;
+export type Verdict =
+  | { action: "applied" }
+  | { action: "refused"; refusal: BallotRefusal }
+  | { action: "dead-letter"; refusal: BallotRefusal }
+  | { action: "retry"; cause: unknown };
+
+/** What deciding a batch needs: where ballots go, and the polls they name. */
+export interface ProcessVotesDeps {
+  archive: VoteArchive;
+  polls: { find(id: string): Promise<Poll | undefined> };
 }
 
-/** The polls a batch names, each looked up once. */
+/** Refusals that end a ballot for good without a dead letter: valid ballots that came too late. */
+const FINAL: ReadonlySet<BallotRefusal["kind"]> = new Set(["poll-closed"]);
+
+/**
+ * Decides a batch of queued messages, one verdict per message, in order.
+ * Valid ballots are written in one transaction. If the database refuses the
+ * data itself, the batch is split until the offending ballot is isolated, so
+ * one bad message can't hold back the rest. Any other database failure makes
+ * every undecided message a retry. The polls are looked up one after the
+ * other (each at most once), so a batch holds at most one connection.
+ */
+export async function processVotes(messages: readonly unknown[], deps: ProcessVotesDeps): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [];
+  const valid: { index: number; ballot: Ballot }[] = [];
+  let polls: Map<string, Poll>;
+  const parsed = messages.map((message) => parseBallot(message));
+  try {
+    polls = await lookUpPolls(parsed, deps.polls);
+  } catch (cause) {
+    // Without the polls no ballot can be judged.
+    return messages.map(() => ({ action: "retry", cause }));
+  }
+  parsed.forEach((check, index) => {
+    if (!check.ok) {
+      verdicts[index] = refuse({ kind: "malformed", problem: check.problem });
+      return;
+    }
+    const { ballot } = check;
+    const poll = polls.get(ballot.poll);
+    if (!poll) verdicts[index] = refuse({ kind: "unknown-poll", poll: ballot.poll });
+    else if (!hasOption(poll, ballot.choice))
+      verdicts[index] = refuse({ kind: "unknown-option", poll: poll.id, choice: ballot.choice });
+    else valid.push({ index, ballot });
+  });
+  try {
+    await applyIsolatingRefusals(valid, deps.archive, verdicts);
+  } catch (cause) {
+    for (const { index } of valid) verdicts[index] ??= { action: "retry", cause };
+  }
+  return verdicts;
+}
+
+function refuse(refusal: BallotRefusal): Verdict {
+  return FINAL.has(refusal.kind) ? { action: "refused", refusal } : { action: "dead-letter", refusal };
+}
+
+/** The polls a batch names, each looked up once, one at a time. */
 async function lookUpPolls(
-  messages: readonly unknown[],
-  polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
+  parsed: readonly ReturnType<typeof parseBallot>[],
+  polls: ProcessVotesDeps["polls"],
 ): Promise<Map<string, Poll>> {
   const ids = new Set<string>();
-  for (const message of messages) {
-    const poll = pollIdOf(message);
-    if (poll !== undefined) ids.add(poll);
-  }
+  for (const check of parsed) if (check.ok) ids.add(check.ballot.poll);
   const found = new Map<string, Poll>();
-  await Promise.all(
-    [...ids].map(async (id) => {
-      const poll = await polls.find(id);
-      if (poll) found.set(id, poll);
-    }),
-  );
-  return found;
-}
-
-function decodeJson(message: unknown): unknown {
-  if (typeof message !== "string") return message;
-  try {
-    return JSON.parse(message);
-  } catch {
-    return message;
+  for (const id of ids) {
+    const poll = await polls.find(id);
+    if (poll) found.set(id, poll);
   }
-}
-
-function pollIdOf(message: unknown): string | undefined {
-  const poll = (message as { poll?: unknown } | null)?.poll;
-  return typeof poll === "string" && poll.length <= 64 ? poll : undefined;
+  return found;
 }
 
 async function applyIsolatingRefusals(
   part: { index: number; ballot: Ballot }[],
   archive: VoteArchive,
-  outcomes: VoteOutcome[],
+  verdicts: Verdict[],
 ): Promise<void> {
   if (part.length === 0) return;
   try {
     const refused = await archive.applyBallots(part.map((item) => item.ballot));
-    for (const [position, reason] of refused) {
-      const item = part[position];
-      if (item) outcomes[item.index] = { ok: false, reason };
-    }
+    part.forEach((item, position) => {
+      const refusal = refused.get(position);
+      verdicts[item.index] = refusal ? refuse(refusal) : { action: "applied" };
+    });
   } catch (error) {
     if (!(error instanceof PermanentArchiveError)) throw error;
     const [only] = part;
     if (part.length === 1 && only) {
-      outcomes[only.index] = { ok: false, reason: `refused by the database: ${error.message}` };
+      verdicts[only.index] = refuse({ kind: "database-refused", problem: error.message });
       return;
     }
     const middle = Math.ceil(part.length / 2);
-    await applyIsolatingRefusals(part.slice(0, middle), archive, outcomes);
-    await applyIsolatingRefusals(part.slice(middle), archive, outcomes);
+    await applyIsolatingRefusals(part.slice(0, middle), archive, verdicts);
+    await applyIsolatingRefusals(part.slice(middle), archive, verdicts);
   }
 }
 
+/** How many messages of a batch took each way. */
+export interface BatchCounts {
+  applied: number;
+  refused: number;
+  deadLettered: number;
+  retried: number;
+}
+
 /**
- * Pairs messages with their outcomes (same order) and keeps the refused ones
- * with their reasons, keyed as the queue names its messages: what goes to the
- * dead letters.
+ * One log line per message refused or dead-lettered, with its reason, once
+ * the transport has carried the verdicts out, and the batch's counts for its metrics and its own log line.
+ * `ids` names each message as its queue does.
  */
-export function refusedMessages<T, K>(
-  messages: readonly T[],
-  outcomes: readonly VoteOutcome[],
-  keyOf: (message: T) => K,
-): Map<K, string> {
-  const refused = new Map<K, string>();
-  outcomes.forEach((outcome, i) => {
-    const message = messages[i];
-    if (!outcome.ok && message !== undefined) refused.set(keyOf(message), outcome.reason);
+export function reportVerdicts(logger: Logger, verdicts: readonly Verdict[], ids: readonly string[]): BatchCounts {
+  const counts: BatchCounts = { applied: 0, refused: 0, deadLettered: 0, retried: 0 };
+  verdicts.forEach((verdict, i) => {
+    switch (verdict.action) {
+      case "applied":
+        counts.applied++;
+        return;
+      case "refused":
+        counts.refused++;
+        logger.warn("vote.refused", { id: ids[i], reason: describeRefusal(verdict.refusal) });
+        return;
+      case "dead-letter":
+        counts.deadLettered++;
+        logger.warn("vote.dead_lettered", { id: ids[i], reason: describeRefusal(verdict.refusal) });
+        return;
+      case "retry":
+        // Each transport logs its retries once per batch, with when it tries again.
+        counts.retried++;
+        return;
+    }
   });
-  return refused;
+  return counts;
 }

@@ -1,3 +1,5 @@
+import type { PollResults } from "./tallies.ts";
+
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
  * break. Text that a spreadsheet would run as a formula (starting with =, +,
@@ -13,4 +15,27 @@ export function csvField(value: string | number): string {
 /** A CSV document: a header line, then one line per row, CRLF line ends. */
 export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   return [header, ...rows].map((row) => `${row.map(csvField).join(",")}\r\n`).join("");
+}
+
+/** `results.csv`: one line per option, in the poll's order. */
+export function resultsCsv(results: PollResults): string {
+  return toCsv(
+    ["option_id", "label", "votes", "percent"],
+    results.options.map((option) => [option.id, option.label, option.votes, option.percent]),
+  );
+}
+
+/** One voter's current ballot, as the export shows it: the voter as a salted hash, never their id. */
+export interface BallotRow {
+  voter: string;
+  option: string;
+  castAt: string;
+}
+
+/** `ballots.csv`: one line per voter, the voter as a salted hash. */
+export function ballotsCsv(rows: readonly BallotRow[]): string {
+  return toCsv(
+    ["voter", "option_id", "cast_at"],
+    rows.map((row) => [row.voter, row.option, row.castAt]),
+  );
 }

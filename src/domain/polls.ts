@@ -29,19 +29,6 @@ export function createDefaultPoll(optionA: string, optionB: string): Poll {
   };
 }
 
-/** A set of polls known up front, looked up by id (the configured default poll; tests). */
-export interface PollCatalog {
-  defaultPoll: Poll;
-  find(pollId: string): Poll | undefined;
-}
-
-export function createPollCatalog(polls: readonly Poll[]): PollCatalog {
-  const [first] = polls;
-  if (!first) throw new Error("a poll catalog needs at least one poll");
-  const byId = new Map(polls.map((poll) => [poll.id, poll]));
-  return { defaultPoll: first, find: (pollId) => byId.get(pollId) };
-}
-
 export function hasOption(poll: Poll, optionId: string): boolean {
   return poll.options.some((option) => option.id === optionId);
 }

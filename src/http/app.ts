@@ -1,16 +1,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { createLastKnownTallyReader } from "../core/last-known-tallies.ts";
 import { describeError } from "../core/logger.ts";
-import { createPollDirectory } from "../core/poll-directory.ts";
 import { ResultsUnavailableError, VotingUnavailableError } from "../core/ports.ts";
-import { createRandomness } from "../core/random.ts";
+import { createUseCases } from "../core/use-cases.ts";
 import type { AppDeps, AppServices } from "./deps.ts";
 import { respondWithError } from "./errors.tsx";
 import { limitBody } from "./middleware/body-limit.ts";
 import { crossSiteProtection } from "./middleware/cross-site.ts";
 import { requestLog } from "./middleware/request-log.ts";
-import { createWebCryptoSigner } from "./middleware/voter-cookie.ts";
 import { completeResponses } from "./responses.ts";
 import { createApiRoutes } from "./routes/api.ts";
 import { createHealthRoutes } from "./routes/health.ts";
@@ -20,34 +17,25 @@ import { createVoteRoutes } from "./routes/vote.tsx";
 import { createRenderCache } from "./views/render-cache.ts";
 
 export const MAX_BODY_BYTES = 4 * 1024;
-/** How long each process remembers a poll: a close takes effect everywhere within about this. */
-const POLL_TTL_MS = 1_000;
 
-/** Builds the Hono app both runtimes serve. */
+/** Builds the Hono app both runtimes serve; the use cases are wired here, once. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const polls = createPollDirectory({
-    defaultPoll: deps.config.polls.defaultPoll,
-    store: deps.pollStore,
-    reload: (id) => deps.pollArchive.readPoll(id),
-    ttlMs: POLL_TTL_MS,
-  });
+  const { config } = deps;
   const services: AppServices = {
-    deps,
-    polls,
-    readTallies: createLastKnownTallyReader(deps.readTallies, deps.logger),
-    manage: {
-      archive: deps.pollArchive,
-      store: deps.pollStore,
-      directory: polls,
-      random: deps.random ?? createRandomness(),
-      createLimiter: deps.pollCreateLimiter,
-    },
+    useCases: createUseCases({
+      ...deps,
+      defaultPoll: config.defaultPoll,
+      voteLimits: { perAddress: config.voteRateLimit, perVoter: config.voterRateLimit },
+    }),
+    config,
+    signer: deps.cookieSigner,
+    hostname: deps.hostname,
+    clientAddress: deps.clientAddress ?? (() => undefined),
     render: createRenderCache(),
-    signer: deps.cookieSigner ?? createWebCryptoSigner(deps.config.cookieSecret),
   };
 
-  app.use(requestLog(deps.logger, deps.observer, deps.config.requestLog));
+  app.use(requestLog(deps.logger, deps.observer, config.requestLog));
   app.use(completeResponses());
   app.use(crossSiteProtection());
   app.on(["POST", "PUT", "PATCH", "DELETE"], "*", limitBody(MAX_BODY_BYTES));

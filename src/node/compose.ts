@@ -1,24 +1,25 @@
 import { Hono } from "hono";
-import { createPollDirectory } from "../core/poll-directory.ts";
+import { POLL_CREATE_WINDOW_MS } from "../core/manage-polls.ts";
+import { createPollLookup } from "../core/poll-lookup.ts";
 import type { Logger } from "../core/ports.ts";
 import { createApp } from "../http/app.ts";
 import { createHealthRoutes } from "../http/routes/health.ts";
-import { createPostgresArchive } from "../postgres/archive.ts";
-import { createPostgresPollArchive } from "../postgres/polls.ts";
+import { createPostgresPollArchive } from "../postgres/poll-archive.ts";
+import { createPostgresVoteArchive } from "../postgres/vote-archive.ts";
 import { streamNames } from "../redis/keys.ts";
+import { createBallotBox } from "./ballot-box.ts";
 import { createClientAddress } from "./client-address.ts";
 import type { NodeConfig } from "./config.ts";
-import { createHmacSigner } from "./hmac-signer.ts";
+import { createCookieSigner } from "./cookie-signer.ts";
+import type { Sql } from "./database.ts";
 import { createMetrics, createMetricsRoutes } from "./metrics.ts";
-import type { Sql } from "./process.ts";
+import { createPollStore } from "./poll-store.ts";
+import { archiveEntries, createQueueConsumer, streamBacklog } from "./queue-consumer.ts";
+import { createRateLimiter } from "./rate-limiter.ts";
 import type { RedisClient } from "./redis-client.ts";
-import { createRedisPollStore } from "./redis-poll-store.ts";
-import { createRedisRateLimiter } from "./redis-rate-limiter.ts";
-import { createRedisVoteStore } from "./redis-vote-store.ts";
-import { createCachedTallyReader } from "./results-cache.ts";
 import { serveStaticFiles } from "./static-files.ts";
-import { createStreamBallotBox } from "./stream-ballot-box.ts";
-import { archiveEntries, createStreamConsumer, streamBacklog } from "./stream-consumer.ts";
+import { createTallyCache } from "./tally-cache.ts";
+import { createVoteStore } from "./vote-store.ts";
 
 /** How long results are cached in each process (one query per poll per second, whatever the crowd). */
 const RESULTS_TTL_MS = 1_000;
@@ -43,34 +44,34 @@ export function buildWeb(
   options: { logger: Logger; hostname: string },
 ): Served {
   const { redis, sql } = connections;
-  const archive = createPostgresArchive(sql);
+  const archive = createPostgresVoteArchive(sql);
   const metrics = createMetrics({ app: "vote-web", version: config.appVersion });
   metrics.trackDependency("postgres", archive.ping);
   let accepting = true;
   const app = createApp({
     config,
-    store: createRedisVoteStore(redis, config.redisPrefix),
-    ballotBox: createStreamBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    readTallies: createCachedTallyReader(archive.readTallies, RESULTS_TTL_MS),
+    voteStore: createVoteStore(redis, config.redisPrefix),
+    ballotBox: createBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
+    readTallies: createTallyCache(archive.readTallies, RESULTS_TTL_MS),
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.
     readiness: { redis: () => redis.ping().then(() => {}) },
     reported: { postgres: archive.ping },
     isAccepting: () => accepting,
-    pollStore: createRedisPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
+    pollStore: createPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
     pollArchive: createPostgresPollArchive(sql),
     ...(config.pollCreateRateLimit > 0
       ? {
-          pollCreateLimiter: createRedisRateLimiter(redis, config.redisPrefix, {
+          pollCreateLimiter: createRateLimiter(redis, config.redisPrefix, {
             scope: "polls",
             limit: config.pollCreateRateLimit,
-            windowMs: 3_600_000,
+            windowMs: POLL_CREATE_WINDOW_MS,
           }),
         }
       : {}),
-    clientIp: createClientAddress(config.trustedProxyHops),
-    cookieSigner: createHmacSigner(config.cookieSecret),
+    clientAddress: createClientAddress(config.trustedProxyHops),
+    cookieSigner: createCookieSigner(config.cookieSecret),
     observer: metrics.observer,
   });
   // On the app itself, so an unknown path still gets the app's 404 page.
@@ -103,13 +104,13 @@ export function buildConsumer(
   const { reader, redis, sql } = connections;
   const { logger } = options;
   const names = streamNames(config.redisPrefix);
-  const archive = createPostgresArchive(sql);
+  const archive = createPostgresVoteArchive(sql);
   const metrics = createMetrics({ app: "vote-consumer", version: config.appVersion });
   metrics.trackBacklog(() => streamBacklog(redis, names));
   let lastHeartbeat = Date.now();
   let accepting = true;
 
-  const consumer = createStreamConsumer({
+  const consumer = createQueueConsumer({
     client: reader,
     acker: redis,
     names,
@@ -119,10 +120,15 @@ export function buildConsumer(
     claimIdleMs: config.consumerClaimIdleMs,
     ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
     logger,
-    handle: archiveEntries(archive, pollsFromDatabase(config, sql)),
+    handle: archiveEntries({ archive, polls: pollsFromDatabase(config, sql) }),
     onBatch(batch) {
       metrics.recordBatch(batch);
-      logger.info("batch.done", { size: batch.size, dead: batch.dead, ms: Math.round(batch.seconds * 1000) });
+      logger.info("batch.done", {
+        size: batch.size,
+        refused: batch.refused,
+        dead: batch.deadLettered,
+        ms: Math.round(batch.seconds * 1000),
+      });
     },
     onHeartbeat() {
       lastHeartbeat = Date.now();
@@ -155,10 +161,10 @@ export function buildConsumer(
 /** The consumer's view of the polls: straight from PostgreSQL, each remembered for a second. */
 function pollsFromDatabase(config: NodeConfig, sql: Sql) {
   const archive = createPostgresPollArchive(sql);
-  return createPollDirectory({ defaultPoll: config.polls.defaultPoll, store: archive, ttlMs: 1_000 });
+  return createPollLookup({ defaultPoll: config.defaultPoll, source: archive, ttlMs: 1_000 });
 }
 
 /** Writes the configured default poll (OPTION_A, OPTION_B) to PostgreSQL: a poll like any other there. */
 export async function saveDefaultPoll(config: NodeConfig, sql: Sql): Promise<void> {
-  await createPostgresPollArchive(sql).savePoll(config.polls.defaultPoll);
+  await createPostgresPollArchive(sql).savePoll(config.defaultPoll);
 }

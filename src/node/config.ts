@@ -1,4 +1,13 @@
-import { type AppConfig, ConfigReader, type ConfigSource, readAppConfig } from "../core/config.ts";
+import { hostname } from "node:os";
+import {
+  type AppConfig,
+  appConfig,
+  ConfigError,
+  type ConfigSource,
+  readSettings,
+  SETTING_GROUPS,
+} from "../core/config.ts";
+import { exitWith } from "./exit.ts";
 
 /** Settings of the Node web and consumer processes. */
 export interface NodeConfig extends AppConfig {
@@ -17,26 +26,41 @@ export interface NodeConfig extends AppConfig {
   trustedProxyHops: number;
 }
 
-/** The Node processes' settings; `role` says which process reads them. */
+/**
+ * The Node processes' settings (process.env in the entries); `role` says
+ * which process reads them: only the web process signs cookies, so only it
+ * needs COOKIE_SECRET in production. Throws ConfigError naming every bad variable.
+ */
 export function parseNodeConfig(
   env: ConfigSource,
   hostname = "local",
   role: "web" | "consumer" | "migrate" = "web",
 ): NodeConfig {
-  const read = new ConfigReader(env);
-  const config: NodeConfig = {
-    ...readAppConfig(read, env, role === "web"),
-    databaseUrl: read.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]),
-    databasePoolMax: read.integer("DATABASE_POOL_MAX", 10, 1, 100),
-    redisUrl: read.url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
-    port: read.integer("PORT", 8080, 0, 65535),
-    consumerName: read.text("CONSUMER_NAME", hostname),
-    consumerBatchSize: read.integer("CONSUMER_BATCH_SIZE", 2_000, 1, 10_000),
-    consumerInFlight: read.integer("CONSUMER_IN_FLIGHT", 2, 1, 8),
-    consumerClaimIdleMs: read.integer("CONSUMER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
-    shutdownDelayMs: read.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
-    trustedProxyHops: read.integer("TRUSTED_PROXY_HOPS", 0, 0, 10),
+  const production = (env as { NODE_ENV?: unknown }).NODE_ENV === "production";
+  const values = readSettings(env, SETTING_GROUPS.node, { requireCookieSecret: production && role === "web" });
+  return {
+    ...appConfig(values),
+    databaseUrl: values.DATABASE_URL,
+    databasePoolMax: values.DATABASE_POOL_MAX,
+    redisUrl: values.REDIS_URL,
+    port: values.PORT,
+    consumerName: values.CONSUMER_NAME || hostname,
+    consumerBatchSize: values.CONSUMER_BATCH_SIZE,
+    consumerInFlight: values.CONSUMER_IN_FLIGHT,
+    consumerClaimIdleMs: values.CONSUMER_CLAIM_IDLE_MS,
+    shutdownDelayMs: values.SHUTDOWN_DELAY_MS,
+    trustedProxyHops: values.TRUSTED_PROXY_HOPS,
   };
-  read.finish();
-  return config;
+}
+
+/** Parses the environment or exits naming every bad variable. */
+export function loadConfig(role: "web" | "consumer" | "migrate"): NodeConfig {
+  try {
+    return parseNodeConfig(process.env, hostname(), role);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      exitWith(`Configuration problems, nothing started:\n${error.problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+    throw error;
+  }
 }

@@ -1,7 +1,11 @@
 import { serve } from "@hono/node-server";
 import { streamNames } from "../redis/keys.ts";
 import { buildConsumer, saveDefaultPoll } from "./compose.ts";
-import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./process.ts";
+import { loadConfig } from "./config.ts";
+import { connectPostgres } from "./database.ts";
+import { createLogger } from "./logger.ts";
+import { connectRedis } from "./redis-client.ts";
+import { onShutdown } from "./shutdown.ts";
 
 // The consumer process (`npm run start:consumer`): the Redis Stream into PostgreSQL.
 const config = loadConfig("consumer");

@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { RequestObserver } from "../core/ports.ts";
 
+const OUTCOMES = ["applied", "refused", "dead_lettered"] as const;
+
 /** Prometheus metrics for one process, every series labelled with `app` and `version`. */
 export function createMetrics(labels: { app: string; version: string }) {
   const registry = new Registry();
@@ -23,10 +25,12 @@ export function createMetrics(labels: { app: string; version: string }) {
   });
   const votesProcessed = new Counter({
     name: "votes_processed_total",
-    help: "Queued votes the consumer finished, by outcome (applied or dead_lettered).",
+    help: "Queued votes the consumer finished, by outcome: applied, refused (their poll had closed) or dead_lettered.",
     labelNames: ["outcome"],
     registers: [registry],
   });
+  // Every outcome is exported from the start, at 0, so the first refusal or dead letter is an increase an alert sees.
+  for (const outcome of OUTCOMES) votesProcessed.inc({ outcome }, 0);
   const batchSeconds = new Histogram({
     name: "vote_batch_duration_seconds",
     help: "Time to move one batch of votes into PostgreSQL.",
@@ -59,9 +63,10 @@ export function createMetrics(labels: { app: string; version: string }) {
   return {
     registry,
     observer,
-    recordBatch(batch: { size: number; dead: number; seconds: number }) {
-      votesProcessed.inc({ outcome: "applied" }, batch.size - batch.dead);
-      if (batch.dead > 0) votesProcessed.inc({ outcome: "dead_lettered" }, batch.dead);
+    recordBatch(batch: { applied: number; refused: number; deadLettered: number; seconds: number }) {
+      votesProcessed.inc({ outcome: "applied" }, batch.applied);
+      if (batch.refused > 0) votesProcessed.inc({ outcome: "refused" }, batch.refused);
+      if (batch.deadLettered > 0) votesProcessed.inc({ outcome: "dead_lettered" }, batch.deadLettered);
       batchSeconds.observe(batch.seconds);
     },
     /** Reports `vote_dependency_up{dependency=name}`: whether `ping` answers within 2 s, checked at scrape time. */

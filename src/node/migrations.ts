@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { resolveBinary } from "dbmate";
 import type { NodeConfig } from "./config.ts";
-import { connectPostgres, exitWith, type Sql } from "./process.ts";
+import { connectPostgres, type Sql } from "./database.ts";
+import { exitWith } from "./exit.ts";
 import { MIGRATIONS } from "./schema.ts";
 
 /** Any number, the same in every process: the advisory lock that lets one migration run at a time. */

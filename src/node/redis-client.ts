@@ -1,6 +1,10 @@
 import { type CommandParser, createClient, defineScript } from "@redis/client";
-import { VotingUnavailableError } from "../core/ports.ts";
+import { redactUrl } from "../core/config.ts";
+import { describeError } from "../core/logger.ts";
+import { type Logger, VotingUnavailableError } from "../core/ports.ts";
 import { CAST_BALLOT_SCRIPT, RATE_WINDOW_SCRIPT } from "../redis/scripts.ts";
+import type { NodeConfig } from "./config.ts";
+import { exitWith, reasonOf } from "./exit.ts";
 
 /**
  * The vote scripts as client commands: node-redis sends them by SHA1
@@ -122,4 +126,30 @@ export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<
       },
     );
   });
+}
+
+/** Connects to Redis, or exits saying where it looked and how to fix it. */
+export async function connectRedis(
+  config: NodeConfig,
+  logger: Logger,
+  name: string,
+  options: RedisClientOptions = {},
+): Promise<RedisClient> {
+  let lastLogged = 0;
+  const onError = (error: Error) => {
+    // node-redis reports every failed reconnect; one line per 5 s is enough.
+    if (Date.now() - lastLogged < 5_000) return;
+    lastLogged = Date.now();
+    logger.warn("redis.error", { client: name, ...describeError(error) });
+  };
+  const client = createRedisClient(config.redisUrl, onError, options);
+  try {
+    await client.connect();
+  } catch (error) {
+    exitWith(
+      `Cannot reach Redis at ${redactUrl(config.redisUrl)} (${reasonOf(error)}). ` +
+        "Start Redis there, or set REDIS_URL to where it runs.",
+    );
+  }
+  return client;
 }

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../core/config.ts";
+import { loadConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
 import { migrateOrExit } from "./migrations.ts";
-import { connectRedis, createLogger, loadConfig } from "./process.ts";
+import { connectRedis } from "./redis-client.ts";
 
 /**
  * `npm start`: the whole stack on one machine. Checks Redis and PostgreSQL,

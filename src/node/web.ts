@@ -2,8 +2,11 @@ import { hostname } from "node:os";
 import { serve } from "@hono/node-server";
 import { usesDevCookieSecret } from "../core/config.ts";
 import { buildWeb, saveDefaultPoll } from "./compose.ts";
-import { connectPostgres, connectRedis, createLogger, loadConfig, onShutdown } from "./process.ts";
-import { WEB_REDIS_QUEUE_LIMIT } from "./redis-client.ts";
+import { loadConfig } from "./config.ts";
+import { connectPostgres } from "./database.ts";
+import { createLogger } from "./logger.ts";
+import { connectRedis, WEB_REDIS_QUEUE_LIMIT } from "./redis-client.ts";
+import { onShutdown } from "./shutdown.ts";
 
 // The web process (`npm run start:web`, the container's default command).
 const config = loadConfig("web");

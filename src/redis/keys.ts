@@ -22,7 +22,7 @@ export function streamNames(prefix: string): StreamNames {
 }
 
 /** A poll as the vote path reads it: a hash {question, options (JSON), status}. */
-export function pollKey(prefix: string, poll: string): string {
+export function pollHashKey(prefix: string, poll: string): string {
   return `${prefix}poll:${poll}`;
 }
 

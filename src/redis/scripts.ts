@@ -84,3 +84,31 @@ return {count, redis.call('PTTL', KEYS[1])}
 `.trim();
 
 export const RATE_WINDOW_MS = 60_000;
+
+/**
+ * The record script, unchanged, run inside a function so the reply also
+ * carries the state it replaced, read in the same atomic step (a refusal by
+ * the limits returns from the function before anything changed). The
+ * Workers path: if the queue then refuses the ballot, UNDO_CHOICE_SCRIPT
+ * puts the previous state back.
+ * KEYS and ARGV: as RECORD_CHOICE_SCRIPT's.
+ */
+export const RECORD_AND_REMEMBER_SCRIPT = `local previous = redis.call('HMGET', KEYS[1], 'choice', 'version')
+local function record()
+${RECORD_CHOICE_SCRIPT}
+end
+return {record(), previous[1], previous[2]}`;
+
+/**
+ * Compare-and-restore: only while the voter's version is still the one just
+ * written (ARGV[1]) does it put back the previous choice and version
+ * (ARGV[2], ARGV[3]), or delete the state when there was none (ARGV[2] empty).
+ * KEYS: ballot hash.
+ */
+export const UNDO_CHOICE_SCRIPT = `if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('HSET', KEYS[1], 'choice', ARGV[2], 'version', ARGV[3])
+end
+return 1`;

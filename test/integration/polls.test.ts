@@ -4,9 +4,9 @@ import { processVotes } from "../../src/core/process-votes.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
 import { buildConsumer, buildWeb, saveDefaultPoll } from "../../src/node/compose.ts";
 import { type NodeConfig, parseNodeConfig } from "../../src/node/config.ts";
-import { createPostgresArchive } from "../../src/postgres/archive.ts";
-import { createPostgresPollArchive } from "../../src/postgres/polls.ts";
-import { pollKey, streamNames } from "../../src/redis/keys.ts";
+import { createPostgresPollArchive } from "../../src/postgres/poll-archive.ts";
+import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
+import { pollHashKey, streamNames } from "../../src/redis/keys.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import {
   createTestDatabase,
@@ -39,14 +39,10 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
   });
 
   const web = () => buildWeb(config, { redis: redis.client, sql: db.sql }, { logger: quiet, hostname: "t" });
-  async function startConsumer(): Promise<void> {
+  async function startConsumer(logger = quiet) {
     const reader = redis.client.duplicate();
     await reader.connect();
-    const consumer = buildConsumer(
-      config,
-      { reader, redis: redis.client, sql: db.sql },
-      { logger: quiet, blockMs: 50 },
-    );
+    const consumer = buildConsumer(config, { reader, redis: redis.client, sql: db.sql }, { logger, blockMs: 50 });
     const stop = new AbortController();
     const running = consumer.run(stop.signal);
     stops.push(async () => {
@@ -54,6 +50,7 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
       await running;
       await reader.quit();
     });
+    return consumer;
   }
   const request = (app: ReturnType<typeof web>, path: string, init: RequestInit = {}) =>
     app.fetch(new Request(`http://vote.test${path}`, init));
@@ -91,7 +88,7 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
     expect(row).toMatchObject({ status: "open", question: "Tea or coffee?" });
     expect(row?.manage_token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.manage_token_hash).not.toContain(poll.manageToken);
-    expect(await redis.client.hGetAll(pollKey(redis.prefix, poll.id))).toMatchObject({ status: "open" });
+    expect(await redis.client.hGetAll(pollHashKey(redis.prefix, poll.id))).toMatchObject({ status: "open" });
     const close = await request(app, `/api/polls/${poll.id}/close`, {
       method: "POST",
       headers: { Authorization: `Bearer ${poll.manageToken}` },
@@ -101,10 +98,10 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
       SELECT status, closed_at FROM polls WHERE id = ${poll.id}`;
     expect(closed?.status).toBe("closed");
     expect(closed?.closed_at).not.toBeNull();
-    expect(await redis.client.hGet(pollKey(redis.prefix, poll.id), "status")).toBe("closed");
+    expect(await redis.client.hGet(pollHashKey(redis.prefix, poll.id), "status")).toBe("closed");
   });
 
-  it("never counts a ballot still in the queue when the close lands: the consumer refuses it with the reason", async () => {
+  it("never counts a ballot still in the queue when the close lands: refused, counted and logged, never dead-lettered", async () => {
     const app = web();
     const poll = await create(app);
     // Votes wait in the stream: no consumer is running yet.
@@ -114,24 +111,29 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
       headers: { Authorization: `Bearer ${poll.manageToken}` },
     });
     expect(close.status).toBe(200);
-    await startConsumer();
+    const lines: Record<string, unknown>[] = [];
+    const consumer = await startConsumer(createJsonLogger({}, "info", (line) => lines.push(JSON.parse(line))));
     const names = streamNames(redis.prefix);
     await waitFor(async () => (await redis.client.xLen(names.stream)) === 0, "the stream to drain");
     expect(await tallies(poll.id)).toEqual({});
-    const dead = (await redis.client.xRange(names.deadLetters, "-", "+")) ?? [];
-    expect(dead).toHaveLength(3);
-    for (const entry of dead) expect(entry.message.reason).toMatch(/closed/);
+    expect(await redis.client.xLen(names.deadLetters)).toBe(0);
+    const refused = lines.filter((line) => line.event === "vote.refused");
+    expect(refused).toHaveLength(3);
+    for (const line of refused) expect(line.reason).toBe(`poll ${poll.id} is closed: its counts are final`);
+    const metrics = await (await consumer.fetch(new Request("http://consumer.test/metrics"))).text();
+    expect(metrics).toMatch(/^votes_processed_total\{outcome="refused"[^}]*\} 3$/m);
+    expect(metrics).toMatch(/^votes_processed_total\{outcome="dead_lettered"[^}]*\} 0$/m);
   });
 
   it("reloads a poll from PostgreSQL when Redis has lost it, and votes go on", async () => {
     const app = web();
     const poll = await create(app);
     await startConsumer();
-    await redis.client.del(pollKey(redis.prefix, poll.id));
+    await redis.client.del(pollHashKey(redis.prefix, poll.id));
     // A second web process that has never seen the poll, as after a Redis restart.
     const other = web();
     expect(await vote(other, poll.id, "b")).toBe(200);
-    expect(await redis.client.hGet(pollKey(redis.prefix, poll.id), "question")).toBe("Tea or coffee?");
+    expect(await redis.client.hGet(pollHashKey(redis.prefix, poll.id), "question")).toBe("Tea or coffee?");
     await waitFor(async () => (await tallies(poll.id)).b === 1, "the vote to be counted");
   });
 
@@ -139,7 +141,7 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
     const app = web();
     const poll = await create(app);
     await saveDefaultPoll(config, db.sql);
-    const archive = createPostgresArchive(db.sql);
+    const archive = createPostgresVoteArchive(db.sql);
     const polls = createPostgresPollArchive(db.sql);
     const voter = (n: number) => `0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b${String(n).padStart(2, "0")}`;
     const ballot = (n: number, choice: string, version: number): Ballot => ({
@@ -150,13 +152,13 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
       castAt: "2026-11-29T10:00:00.000Z",
     });
     const first = [ballot(1, "a", 10), ballot(2, "a", 10), ballot(3, "b", 10)];
-    const find = { find: (id: string) => polls.readPoll(id) };
-    expect(await processVotes(first, archive, find)).toEqual(first.map(() => ({ ok: true })));
+    const deps = { archive, polls: { find: (id: string) => polls.readPoll(id) } };
+    expect(await processVotes(first, deps)).toEqual(first.map(() => ({ action: "applied" })));
     expect(await tallies(poll.id)).toEqual({ a: 2, b: 1 });
     await polls.setStatus(poll.id, "closed");
     const late = [...first, ballot(1, "b", 11), ballot(4, "b", 12)];
-    const outcomes = await processVotes(late, archive, find);
-    expect(outcomes.every((outcome) => !outcome.ok && /closed/.test(outcome.reason))).toBe(true);
+    const verdicts = await processVotes(late, deps);
+    expect(verdicts).toEqual(late.map(() => ({ action: "refused", refusal: { kind: "poll-closed", poll: poll.id } })));
     expect(await tallies(poll.id)).toEqual({ a: 2, b: 1 });
     const [rows] = await db.sql<{ n: string }[]>`SELECT count(*) AS n FROM votes WHERE poll_id = ${poll.id}`;
     expect(Number(rows?.n)).toBe(3);

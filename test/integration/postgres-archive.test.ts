@@ -4,12 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PermanentArchiveError } from "../../src/core/ports.ts";
 import { processVotes } from "../../src/core/process-votes.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
-import { createDefaultPoll, createPollCatalog } from "../../src/domain/polls.ts";
-import { createPostgresArchive } from "../../src/postgres/archive.ts";
+import { createDefaultPoll } from "../../src/domain/polls.ts";
+import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
 import { countChoices, storedChoices, talliesAndVoteCounts } from "../helpers/invariants.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
-const polls = createPollCatalog([createDefaultPoll("Cats", "Dogs")]);
+const defaultPoll = createDefaultPoll("Cats", "Dogs");
+const polls = { find: async (id: string) => (id === defaultPoll.id ? defaultPoll : undefined) };
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
 function seeded(seed: number) {
@@ -64,7 +65,7 @@ describe("the PostgreSQL archive", () => {
   });
 
   it("counts a first vote and moves the count when the voter changes their mind", async () => {
-    const archive = createPostgresArchive(db.sql);
+    const archive = createPostgresVoteArchive(db.sql);
     const voter = randomUUID();
     const castAt = new Date().toISOString();
     await archive.applyBallots([{ poll: "default", voter, choice: "a", version: 1, castAt }]);
@@ -74,7 +75,7 @@ describe("the PostgreSQL archive", () => {
   });
 
   it("ignores a late ballot older than the one it already has", async () => {
-    const archive = createPostgresArchive(db.sql);
+    const archive = createPostgresVoteArchive(db.sql);
     const voter = randomUUID();
     const castAt = new Date().toISOString();
     await archive.applyBallots([{ poll: "default", voter, choice: "b", version: 2, castAt }]);
@@ -89,7 +90,7 @@ describe("the PostgreSQL archive", () => {
     for (let round = 0; round < 3; round++) {
       const fresh = await createTestDatabase();
       try {
-        const archive = createPostgresArchive(fresh.sql);
+        const archive = createPostgresVoteArchive(fresh.sql);
         // Every ballot at least once, a third of them again, all in random order and random batch sizes.
         const deliveries = shuffle([...ballots, ...ballots.filter(() => random() < 0.33)], random);
         for (const batch of chunk(deliveries, () => 1 + Math.floor(random() * 120))) {
@@ -112,7 +113,7 @@ describe("the PostgreSQL archive", () => {
     try {
       const deliveries = shuffle([...ballots, ...ballots], random);
       const batches = chunk(deliveries, () => 20 + Math.floor(random() * 60));
-      const archives = writers.map((sql) => createPostgresArchive(sql));
+      const archives = writers.map((sql) => createPostgresVoteArchive(sql));
       await Promise.all(
         archives.map(async (archive, w) => {
           for (let i = w; i < batches.length; i += archives.length) {
@@ -138,7 +139,7 @@ describe("the PostgreSQL archive", () => {
   });
 
   it("reports data the database refuses as permanent, and isolates the one bad ballot in a batch", async () => {
-    const archive = createPostgresArchive(db.sql);
+    const archive = createPostgresVoteArchive(db.sql);
     const poisoned = randomUUID();
     await db.sql.unsafe(`ALTER TABLE votes ADD CONSTRAINT refuse_one CHECK (voter_id <> '${poisoned}')`);
     const castAt = new Date().toISOString();
@@ -158,22 +159,24 @@ describe("the PostgreSQL archive", () => {
       { poll: "default", voter: poisoned, choice: "a", version: 1, castAt },
       ...good.slice(4),
     ];
-    const outcomes = await processVotes(batch, archive, polls);
-    expect(outcomes.filter((o) => o.ok)).toHaveLength(9);
-    expect(outcomes[4]).toMatchObject({ ok: false, reason: expect.stringContaining("refused by the database") });
+    const verdicts = await processVotes(batch, { archive, polls });
+    expect(verdicts.filter((v) => v.action === "applied")).toHaveLength(9);
+    expect(verdicts[4]).toMatchObject({ action: "dead-letter", refusal: { kind: "database-refused" } });
     expect(await archive.readTallies("default")).toEqual({ b: 9 });
   });
 
-  it("refuses malformed messages without writing anything, and throws (to retry) when the database is down", async () => {
-    const archive = createPostgresArchive(db.sql);
-    const outcomes = await processVotes(["{not json", { poll: "default" }, null], archive, polls);
-    expect(outcomes.every((o) => !o.ok)).toBe(true);
+  it("dead-letters malformed messages without writing anything, and retries every ballot when the database is down", async () => {
+    const archive = createPostgresVoteArchive(db.sql);
+    const verdicts = await processVotes(["{not json", { poll: "default" }, null], { archive, polls });
+    expect(verdicts.map((v) => v.action)).toEqual(["dead-letter", "dead-letter", "dead-letter"]);
     expect(await archive.readTallies("default")).toEqual({});
 
     const unreachable = postgres("postgres://postgres@127.0.0.1:1/nowhere", { connect_timeout: 1, max: 1 });
-    const down = createPostgresArchive(unreachable);
+    const down = createPostgresVoteArchive(unreachable);
     const ballot = { poll: "default", voter: randomUUID(), choice: "a", version: 1, castAt: new Date().toISOString() };
-    await expect(processVotes([ballot], down, polls)).rejects.not.toBeInstanceOf(PermanentArchiveError);
+    const [verdict] = await processVotes([ballot], { archive: down, polls });
+    expect(verdict?.action).toBe("retry");
+    expect(verdict?.action === "retry" && verdict.cause).not.toBeInstanceOf(PermanentArchiveError);
     await unreachable.end();
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BallotBox, VotingUnavailableError } from "../../src/core/ports.ts";
-import { createRedisRateLimiter } from "../../src/node/redis-rate-limiter.ts";
-import { createRedisVoteStore } from "../../src/node/redis-vote-store.ts";
-import { createStreamBallotBox } from "../../src/node/stream-ballot-box.ts";
+import { createBallotBox } from "../../src/node/ballot-box.ts";
+import { createRateLimiter } from "../../src/node/rate-limiter.ts";
+import { createVoteStore } from "../../src/node/vote-store.ts";
 import { streamNames } from "../../src/redis/keys.ts";
 import { startFullRedis } from "../helpers/full-redis.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
@@ -29,7 +29,7 @@ describe("the Redis vote store", () => {
   });
 
   it("gives each vote of a voter a higher version than the last, even when many arrive at once", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     const versions = await Promise.all(
       Array.from(
@@ -49,7 +49,7 @@ describe("the Redis vote store", () => {
   });
 
   it("keeps a voter's state for the time to live after each vote", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     await castOk(box, { poll: "default", voter, choice: "a", castAt });
     const ttl = await redis.client.ttl(`${redis.prefix}ballot:default:${voter}`);
@@ -58,7 +58,7 @@ describe("the Redis vote store", () => {
   });
 
   it("still gives a higher version once the voter's state has expired or Redis has lost it", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     const before = await castOk(box, { poll: "default", voter, choice: "a", castAt });
     await redis.client.del(`${redis.prefix}ballot:default:${voter}`);
@@ -69,7 +69,7 @@ describe("the Redis vote store", () => {
   it("refuses a vote with VotingUnavailableError, writing nothing, when Redis is full", async () => {
     const full = await startFullRedis();
     try {
-      const box = createStreamBallotBox(full.client, "full:", TTL_SECONDS);
+      const box = createBallotBox(full.client, "full:", TTL_SECONDS);
       const voter = randomUUID();
       await expect(castOk(box, { poll: "default", voter, choice: "a", castAt })).rejects.toBeInstanceOf(
         VotingUnavailableError,
@@ -81,8 +81,8 @@ describe("the Redis vote store", () => {
   });
 
   it("remembers the choice that went with the highest version", async () => {
-    const store = createRedisVoteStore(redis.client, redis.prefix);
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const store = createVoteStore(redis.client, redis.prefix);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     expect(await store.currentChoice("default", voter)).toBeNull();
     await castOk(box, { poll: "default", voter, choice: "a", castAt });
@@ -96,8 +96,8 @@ describe("the Redis vote store", () => {
   });
 
   it("keeps voters and polls apart", async () => {
-    const store = createRedisVoteStore(redis.client, redis.prefix);
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const store = createVoteStore(redis.client, redis.prefix);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const recordChoice = async (poll: string, voter: string, choice: string) =>
       (await castOk(box, { poll, voter, choice, castAt })).version;
     const [x, y] = [randomUUID(), randomUUID()];
@@ -111,7 +111,7 @@ describe("the Redis vote store", () => {
   });
 
   it("still works after Redis forgot its scripts (SCRIPT FLUSH)", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
     const first = await castOk(box, { poll: "default", voter, choice: "a", castAt });
     await redis.client.scriptFlush();
@@ -119,8 +119,8 @@ describe("the Redis vote store", () => {
   });
 
   it("casts a ballot in one script: the choice, the next version and the queued entry together", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
-    const store = createRedisVoteStore(redis.client, redis.prefix);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const store = createVoteStore(redis.client, redis.prefix);
     const voter = randomUUID();
     const first = await castOk(box, { poll: "default", voter, choice: "a", castAt });
     const second = await castOk(box, { poll: "default", voter, choice: "b", castAt });
@@ -135,7 +135,7 @@ describe("the Redis vote store", () => {
   });
 
   it("limits votes per voter and per address in the same script, writing nothing for a refused vote", async () => {
-    const box = createStreamBallotBox(redis.client, redis.prefix, TTL_SECONDS);
+    const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const limits = { address: "198.51.100.7", perAddress: 5, perVoter: 2, windowMs: 60_000 };
     const voter = randomUUID();
     const vote = { poll: "default", voter, choice: "a", castAt };
@@ -154,7 +154,7 @@ describe("the Redis vote store", () => {
   });
 
   it("limits poll creation per client per window and says when to come back", async () => {
-    const limiter = createRedisRateLimiter(redis.client, redis.prefix, { scope: "polls", limit: 3, windowMs: 60_000 });
+    const limiter = createRateLimiter(redis.client, redis.prefix, { scope: "polls", limit: 3, windowMs: 60_000 });
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push(await limiter.take("203.0.113.9"));
     expect(verdicts.map((v) => v.allowed)).toEqual([true, true, true, false, false]);

@@ -3,9 +3,9 @@ import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
-import { createDefaultPoll, createPollCatalog } from "../../src/domain/polls.ts";
-import { archiveEntries, createStreamConsumer, type StreamConsumerOptions } from "../../src/node/stream-consumer.ts";
-import { createPostgresArchive } from "../../src/postgres/archive.ts";
+import { createDefaultPoll } from "../../src/domain/polls.ts";
+import { archiveEntries, createQueueConsumer, type QueueConsumerOptions } from "../../src/node/queue-consumer.ts";
+import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
 import { streamNames } from "../../src/redis/keys.ts";
 import { talliesAndVoteCounts } from "../helpers/invariants.ts";
 import {
@@ -18,7 +18,8 @@ import {
 } from "../helpers/services.ts";
 import { createStreamPublisher } from "../helpers/stream.ts";
 
-const polls = createPollCatalog([createDefaultPoll("Cats", "Dogs")]);
+const defaultPoll = createDefaultPoll("Cats", "Dogs");
+const polls = { find: async (id: string) => (id === defaultPoll.id ? defaultPoll : undefined) };
 const quiet = createJsonLogger({}, "error", () => {});
 
 function ballot(choice: string, version = 1, voter = randomUUID()): Ballot {
@@ -41,9 +42,9 @@ describe("the Redis Stream queue", () => {
     await Promise.all([db.drop(), redis.cleanup()]);
   });
 
-  function startConsumer(overrides: Partial<StreamConsumerOptions> = {}) {
-    const archive = createPostgresArchive(db.sql);
-    const consumer = createStreamConsumer({
+  function startConsumer(overrides: Partial<QueueConsumerOptions> = {}) {
+    const archive = createPostgresVoteArchive(db.sql);
+    const consumer = createQueueConsumer({
       client: redis.client,
       names: streamNames(redis.prefix),
       consumer: "test-consumer",
@@ -51,7 +52,7 @@ describe("the Redis Stream queue", () => {
       claimIdleMs: 60_000,
       blockMs: 100,
       logger: quiet,
-      handle: archiveEntries(archive, polls),
+      handle: archiveEntries({ archive, polls }),
       ...overrides,
     });
     const stop = new AbortController();
@@ -133,7 +134,7 @@ describe("the Redis Stream queue", () => {
     expect(dead.map((entry) => entry?.message.reason)).toEqual([
       "malformed: not JSON",
       "malformed: not an object",
-      "malformed: unknown choice",
+      'poll default has no option "zebra"',
     ]);
     expect(dead[0]?.message.ballot).toBe("{not json");
     expect((await talliesAndVoteCounts(db.sql)).tallies).toEqual({ a: 1 });
@@ -159,16 +160,13 @@ describe("the Redis Stream queue", () => {
     const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
     const consumerSql = postgres(db.url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
     try {
-      const archive = createPostgresArchive(consumerSql);
+      const archive = createPostgresVoteArchive(consumerSql);
       let failures = 0;
       startConsumer({
         handle: async (entries) => {
-          try {
-            return await archiveEntries(archive, polls)(entries);
-          } catch (error) {
-            failures++;
-            throw error;
-          }
+          const verdicts = await archiveEntries({ archive, polls })(entries);
+          if (verdicts.some((verdict) => verdict.action === "retry")) failures++;
+          return verdicts;
         },
       });
       // The database stops taking connections and drops the consumer's.

@@ -8,7 +8,7 @@ import { createClient } from "@redis/client";
 import { Ratelimit } from "@upstash/ratelimit";
 import { errors, Redis } from "@upstash/redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { UPSTASH_SCRIPT_FLAGS } from "../../src/cloudflare/upstash.ts";
+import { UPSTASH_SCRIPT_FLAGS } from "../../src/cloudflare/redis-client.ts";
 import {
   CAST_BALLOT_SCRIPT,
   RATE_WINDOW_MS,

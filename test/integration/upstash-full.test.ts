@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUpstashChoiceRecorder, createUpstashClient } from "../../src/cloudflare/upstash.ts";
+import { createChoiceRecorder } from "../../src/cloudflare/choice-recorder.ts";
+import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
 import { VotingUnavailableError } from "../../src/core/ports.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../tools/upstash-bridge.ts";
 import { type FullRedis, startFullRedis } from "../helpers/full-redis.ts";
@@ -19,7 +20,7 @@ describe("the Workers vote store when the database is full", () => {
   });
 
   it("refuses the vote as unavailable for now (a 503 with Retry-After), writing nothing", async () => {
-    const recorder = createUpstashChoiceRecorder(createUpstashClient(bridge.url, token), "full:", 3_600);
+    const recorder = createChoiceRecorder(createRedisClient(bridge.url, token), "full:", 3_600);
     const refused = await recorder
       .record(
         { poll: "default", voter: randomUUID(), choice: "a" },

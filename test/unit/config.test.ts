@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, redactUrl } from "../../src/core/config.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
+import { GOOD_SECRET, SHARED_CONFIG_CASES } from "../contract/config-cases.ts";
+
+function problemsOf(read: () => unknown): string[] {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
 
 describe("configuration", () => {
   it("runs on localhost with no variables set, with the original app's Cats and Dogs", () => {
@@ -8,13 +19,13 @@ describe("configuration", () => {
     expect(config.databaseUrl).toBe("postgres://postgres@127.0.0.1:5432/postgres");
     expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
     expect(config.port).toBe(8080);
-    expect(config.polls.defaultPoll.options.map((o) => o.label)).toEqual(["Cats", "Dogs"]);
+    expect(config.defaultPoll.options.map((o) => o.label)).toEqual(["Cats", "Dogs"]);
     expect(config.voteRateLimit).toBe(0);
   });
 
   it("takes the option labels from OPTION_A and OPTION_B", () => {
     const config = parseNodeConfig({ OPTION_A: "Tabs", OPTION_B: "Spaces" });
-    expect(config.polls.defaultPoll.question).toBe("Tabs or Spaces?");
+    expect(config.defaultPoll.question).toBe("Tabs or Spaces?");
   });
 
   it("names every bad variable at once", () => {
@@ -45,6 +56,10 @@ describe("configuration", () => {
     // The consumer and the migrations sign nothing.
     expect(() => parseNodeConfig({ NODE_ENV: "production" }, "pod", "consumer")).not.toThrow();
     expect(() => parseNodeConfig({ NODE_ENV: "production" }, "pod", "migrate")).not.toThrow();
+  });
+
+  it.each(SHARED_CONFIG_CASES)("names each bad shared setting as the web Worker does: %j", ({ env, problems }) => {
+    expect(problemsOf(() => parseNodeConfig({ ...GOOD_SECRET, ...env }))).toEqual(problems);
   });
 
   it("never prints a password", () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createCachedTallyReader } from "../../src/node/results-cache.ts";
+import { createTallyCache } from "../../src/node/tally-cache.ts";
 
 describe("the results cache", () => {
   it("shares one query among concurrent readers and reuses it within the interval", async () => {
     let queries = 0;
     let clock = 0;
-    const read = createCachedTallyReader(
+    const read = createTallyCache(
       async () => ({ a: ++queries }),
       1_000,
       () => clock,
@@ -22,7 +22,7 @@ describe("the results cache", () => {
 
   it("does not keep a failure", async () => {
     let fail = true;
-    const read = createCachedTallyReader(async () => {
+    const read = createTallyCache(async () => {
       if (fail) throw new Error("database down");
       return { a: 1 };
     }, 60_000);
@@ -32,7 +32,7 @@ describe("the results cache", () => {
   });
 
   it("keeps polls apart", async () => {
-    const read = createCachedTallyReader(async (poll) => ({ [poll]: 1 }), 1_000);
+    const read = createTallyCache(async (poll) => ({ [poll]: 1 }), 1_000);
     expect(await read("x")).toEqual({ x: 1 });
     expect(await read("y")).toEqual({ y: 1 });
   });

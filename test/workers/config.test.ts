@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseWebEnv } from "../../src/cloudflare/config.ts";
 import { ConfigError } from "../../src/core/config.ts";
+import { GOOD_SECRET, SHARED_CONFIG_CASES } from "../contract/config-cases.ts";
 
 describe("the web Worker's configuration", () => {
   it("names every missing or malformed binding and secret at once", () => {
@@ -25,7 +26,18 @@ describe("the web Worker's configuration", () => {
     }
   });
 
+  it.each(SHARED_CONFIG_CASES)("names each bad shared setting as Node does: %j", ({ env: bad, problems }) => {
+    let seen: string[] = [];
+    try {
+      parseWebEnv({ ...env, ...GOOD_SECRET, ...bad } as Env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      seen = error.problems;
+    }
+    expect(seen).toEqual(problems);
+  });
+
   it("accepts the test bindings from wrangler.toml", () => {
-    expect(parseWebEnv(env).polls.defaultPoll.question).toBe("Cats or Dogs?");
+    expect(parseWebEnv(env).defaultPoll.question).toBe("Cats or Dogs?");
   });
 });

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import consumer from "../../workers/consumer/index.ts";
 import { database, resetState } from "./support.ts";
 
@@ -34,6 +34,7 @@ const tallies = () =>
 
 describe("the queue consumer Worker", () => {
   beforeEach(() => resetState());
+  afterEach(() => vi.restoreAllMocks());
 
   it("acknowledges every message once its batch is committed", async () => {
     const result = await deliver([ballot(voters[0], "a", 1), ballot(voters[1], "b", 1), ballot(voters[0], "b", 2)]);
@@ -49,11 +50,56 @@ describe("the queue consumer Worker", () => {
     expect(await tallies()).toEqual({ a: 1, b: 1 });
   });
 
-  it("never acknowledges a malformed message: it is retried, and the queue dead-letters it after max_retries", async () => {
-    const result = await deliver([ballot(voters[0], "a", 1), "{not json", { ...ballot(voters[1], "zebra", 1) }]);
-    expect(result.explicitAcks).toEqual(["m0"]);
-    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["m1", "m2"]);
+  it("sends what can never be applied to votes-dead at once, without spending a retry, and applies the rest", async () => {
+    const sent: unknown[] = [];
+    const deadLetters = { sendBatch: async (messages: { body: unknown }[]) => void sent.push(...messages) };
+    const malformed = ["{not json", { ...ballot(voters[1], "zebra", 1) }];
+    const result = await deliver([ballot(voters[0], "a", 1), ...malformed], {
+      ...env,
+      VOTES_DEAD: deadLetters,
+    } as unknown as Env);
+    expect(result.explicitAcks.sort()).toEqual(["m0", "m1", "m2"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(sent).toEqual(malformed.map((body) => ({ body, contentType: "json" })));
     expect(await tallies()).toEqual({ a: 1 });
+  });
+
+  it("retries what can never be applied when the dead-letter queue refuses it, so the queue dead-letters it itself", async () => {
+    const deadLetters = { sendBatch: () => Promise.reject(new Error("Queue sendBatch failed: Too Many Requests")) };
+    const result = await deliver([ballot(voters[0], "a", 1), "{not json"], {
+      ...env,
+      VOTES_DEAD: deadLetters,
+    } as unknown as Env);
+    expect(result.explicitAcks).toEqual(["m0"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m1"]);
+  });
+
+  it("refuses a ballot whose poll closed before it reached the database: acknowledged, logged once, never retried", async () => {
+    const poll = "closedPoll01";
+    await database(
+      (sql) => sql`
+        INSERT INTO polls (id, question, options, status)
+        VALUES (${poll}, 'Closed?', ${sql.json([
+          { id: "a", label: "Yes" },
+          { id: "b", label: "No" },
+        ])}, 'closed')
+        ON CONFLICT (id) DO UPDATE SET status = 'closed'`,
+    );
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const sent: unknown[] = [];
+    const result = await deliver([{ ...ballot(voters[0], "a", 1), poll }, ballot(voters[1], "b", 1)], {
+      ...env,
+      VOTES_DEAD: { sendBatch: async (messages: unknown[]) => void sent.push(...messages) },
+    } as unknown as Env);
+    expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(sent).toEqual([]);
+    const refused = lines.map((line) => JSON.parse(line)).filter((entry) => entry.event === "vote.refused");
+    expect(refused).toEqual([
+      expect.objectContaining({ id: "m0", reason: `poll ${poll} is closed: its counts are final` }),
+    ]);
+    expect(await tallies()).toEqual({ b: 1 });
   });
 
   it("retries the whole batch, acknowledging nothing, when the database is unreachable", async () => {

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cacheKey } from "../../src/cloudflare/edge-cache.ts";
+import { cacheKey } from "../../src/cloudflare/tally-cache.ts";
 import web from "../../src/cloudflare/web.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import { resetState, settled } from "./support.ts";
@@ -18,7 +18,10 @@ const ORIGIN = "http://outage.vote.test";
 async function fetchWith(workerEnv: Env, path: string, init: RequestInit = {}, jar = new CookieJar()) {
   const ctx = createExecutionContext();
   const response = await web.fetch(
-    new Request(`${ORIGIN}${path}`, { ...init, headers: { ...(init.headers as object), Cookie: jar.header() } }),
+    new Request(`${ORIGIN}${path}`, {
+      ...init,
+      headers: { ...(init.headers as object), Cookie: jar.header() },
+    }) as Request<unknown, IncomingRequestCfProperties>,
     workerEnv,
     ctx,
   );

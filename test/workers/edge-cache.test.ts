@@ -1,12 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  cacheKey,
-  createEdgeCachedTallyReader,
-  type EdgeCacheOptions,
-  leaseKey,
-} from "../../src/cloudflare/edge-cache.ts";
-import { createPostgresArchive } from "../../src/postgres/archive.ts";
+import { cacheKey, createTallyCache, leaseKey, type TallyCacheOptions } from "../../src/cloudflare/tally-cache.ts";
+import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
 import { ORIGIN } from "../contract/http-contract.ts";
 import { database, resetState } from "./support.ts";
 
@@ -15,7 +10,7 @@ const voters = ["0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11", "9c1e2b44-5d6f-4a7b-8c9d
 
 function castInDatabase(voter: string, choice: string, version: number) {
   return database((sql) =>
-    createPostgresArchive(sql).applyBallots([
+    createPostgresVoteArchive(sql).applyBallots([
       { poll: "default", voter, choice, version, castAt: "2026-11-26T10:00:00.000Z" },
     ]),
   );
@@ -37,9 +32,9 @@ async function world() {
     reads.push(poll);
     await gate;
     if (failing) throw new Error("database away");
-    return database((sql) => createPostgresArchive(sql).readTallies(poll));
+    return database((sql) => createPostgresVoteArchive(sql).readTallies(poll));
   };
-  const options: EdgeCacheOptions = {
+  const options: TallyCacheOptions = {
     cache,
     origin: ORIGIN_SERVED,
     now: () => clock.now,
@@ -49,7 +44,7 @@ async function world() {
     cache,
     clock,
     reads,
-    isolate: () => createEdgeCachedTallyReader(read, options),
+    isolate: () => createTallyCache(read, options),
     failReads: () => {
       failing = true;
     },
@@ -129,10 +124,11 @@ describe("the edge cache of results", () => {
   it("hands the cache write to waitUntil instead of holding up the response", async () => {
     const { cache } = await world();
     const deferred: Promise<unknown>[] = [];
-    const reader = createEdgeCachedTallyReader(
-      (poll) => database((sql) => createPostgresArchive(sql).readTallies(poll)),
-      { cache, origin: ORIGIN_SERVED, defer: (work) => deferred.push(work) },
-    );
+    const reader = createTallyCache((poll) => database((sql) => createPostgresVoteArchive(sql).readTallies(poll)), {
+      cache,
+      origin: ORIGIN_SERVED,
+      defer: (work) => deferred.push(work),
+    });
     expect(await reader("default")).toEqual({});
     expect(deferred).toHaveLength(1);
     await Promise.all(deferred);

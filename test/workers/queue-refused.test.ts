@@ -1,7 +1,7 @@
 import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createUpstashChoiceRecorder } from "../../src/cloudflare/upstash.ts";
+import { createChoiceRecorder } from "../../src/cloudflare/choice-recorder.ts";
 import web from "../../src/cloudflare/web.ts";
 import { ballotKey } from "../../src/redis/keys.ts";
 import { ORIGIN } from "../contract/http-contract.ts";
@@ -23,7 +23,7 @@ async function send(jar: CookieJar, path: string, init: RequestInit = {}, worker
   let response: Response;
   if (workerEnv) {
     const ctx = createExecutionContext();
-    response = await web.fetch(request, workerEnv, ctx);
+    response = await web.fetch(request as Request<unknown, IncomingRequestCfProperties>, workerEnv, ctx);
     await waitOnExecutionContext(ctx);
   } else {
     response = await SELF.fetch(request);
@@ -93,7 +93,7 @@ describe("the web Worker when the queue refuses a ballot", () => {
   });
 
   it("never undoes a newer vote than the one refused", async () => {
-    const recorder = createUpstashChoiceRecorder(redis, prefix, 600);
+    const recorder = createChoiceRecorder(redis, prefix, 600);
     const voter = crypto.randomUUID();
     const vote = { poll: "default", voter };
     const unlimited = { address: "203.0.113.9", perAddress: 0, perVoter: 0, windowMs: 60_000 };

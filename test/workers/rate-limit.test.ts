@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createUpstashRateLimiter } from "../../src/cloudflare/upstash-rate-limiter.ts";
+import { createRateLimiter } from "../../src/cloudflare/rate-limiter.ts";
 import { prefix, redis } from "./support.ts";
 
 describe("the poll creation limit on Workers (@upstash/ratelimit through Upstash's REST protocol)", () => {
@@ -22,9 +22,10 @@ describe("the poll creation limit on Workers (@upstash/ratelimit through Upstash
       const rewritten = Array.isArray(body[0]) ? body.map(asFresh) : asFresh(body);
       return realFetch(input, { ...init, body: JSON.stringify(rewritten) });
     });
-    const limiter = createUpstashRateLimiter(redis, `${prefix}rl-${crypto.randomUUID()}:`, 3, {
+    const limiter = createRateLimiter(redis, `${prefix}rl-${crypto.randomUUID()}:`, {
       scope: "polls",
-      window: "1 h",
+      limit: 3,
+      windowMs: 3_600_000,
     });
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push(await limiter.take("203.0.113.9"));

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
-import { cacheKey, leaseKey } from "../../src/cloudflare/edge-cache.ts";
-import { withHyperdrive } from "../../src/cloudflare/hyperdrive.ts";
-import { createUpstashClient } from "../../src/cloudflare/upstash.ts";
+import { withHyperdrive } from "../../src/cloudflare/database.ts";
+import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
+import { cacheKey, leaseKey } from "../../src/cloudflare/tally-cache.ts";
 import { ORIGIN, sumOfVersions } from "../contract/http-contract.ts";
 
-export const redis = createUpstashClient(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
+export const redis = createRedisClient(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
 export const prefix = (env as unknown as { REDIS_PREFIX: string }).REDIS_PREFIX;
 
 export async function keysMatching(pattern: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { authorizeManager, ballotsCsv, createPoll, resultsCsv, setPollStatus } from "../../core/manage-polls.ts";
+import { ballotsCsv, resultsCsv } from "../../domain/csv.ts";
 import type { Poll } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
 import { noSuchPoll, refusedManager } from "../errors.tsx";
@@ -10,7 +10,7 @@ import { castVoteFromRequest, resultsOf } from "../vote-request.ts";
 
 /** The JSON API: results, votes for clients that aren't browsers, and polls. */
 export function createApiRoutes(services: AppServices): Hono {
-  const { deps } = services;
+  const { useCases } = services;
   const routes = new Hono();
 
   routes.get("/results", async (c) => c.json(await resultsOf(services, c.req.query("poll"))));
@@ -23,10 +23,10 @@ export function createApiRoutes(services: AppServices): Hono {
 
   routes.post("/polls", async (c) => {
     const body = await readJsonObject(c, '{"question": "...", "options": ["...", "..."]}');
-    const outcome = await createPoll(services.manage, {
+    const outcome = await useCases.createPoll({
       question: body.question,
       options: body.options,
-      client: deps.clientIp?.(c),
+      client: services.clientAddress(c),
     });
     if (!outcome.ok) {
       if (outcome.reason === "rate-limited") throw tooManyPolls(outcome.retryAfter);
@@ -37,7 +37,7 @@ export function createApiRoutes(services: AppServices): Hono {
   });
 
   routes.get("/polls/:poll", async (c) => {
-    const poll = await services.polls.find(c.req.param("poll"));
+    const poll = await useCases.findPoll(c.req.param("poll"));
     if (!poll) throw noSuchPoll();
     return c.json(describePoll(poll));
   });
@@ -47,7 +47,7 @@ export function createApiRoutes(services: AppServices): Hono {
     ["open", "open"],
   ] as const) {
     routes.post(`/polls/:poll/${action}`, async (c) => {
-      const outcome = await setPollStatus(services.manage, c.req.param("poll"), manageTokenOf(c), status);
+      const outcome = await useCases.setPollStatus(c.req.param("poll"), manageTokenOf(c), status);
       if (!outcome.ok) throw refusedManager(outcome.reason);
       return c.json({ id: outcome.poll.id, status: outcome.poll.status });
     });
@@ -59,10 +59,9 @@ export function createApiRoutes(services: AppServices): Hono {
   });
 
   routes.get("/polls/:poll/ballots.csv", async (c) => {
-    const pollId = c.req.param("poll");
-    const allowed = await authorizeManager(services.manage, pollId, manageTokenOf(c));
-    if (!allowed.ok) throw refusedManager(allowed.reason);
-    return csv(c, `${allowed.poll.id}-ballots.csv`, ballotsCsv(await services.manage.archive.readBallots(pollId)));
+    const exported = await useCases.exportBallots(c.req.param("poll"), manageTokenOf(c));
+    if (!exported.ok) throw refusedManager(exported.reason);
+    return csv(c, `${exported.poll.id}-ballots.csv`, ballotsCsv(exported.rows));
   });
 
   return routes;
@@ -75,7 +74,7 @@ function describePoll(poll: Poll) {
 
 /** A poll's absolute links; the manage link carries the token, once, at creation. */
 export function pollLinks(c: Context, services: AppServices, poll: Poll, manageToken: string) {
-  const origin = publicOrigin(c, services.deps.config.publicUrl);
+  const origin = publicOrigin(c, services.config.publicUrl);
   const paths = pollPaths(poll);
   return {
     vote: `${origin}${paths.vote}`,

@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { renderSVG } from "uqr";
-import { authorizeManager, createPoll, setPollStatus } from "../../core/manage-polls.ts";
 import type { AppServices } from "../deps.ts";
 import { noSuchPoll, refusedManager } from "../errors.tsx";
 import { manageTokenOf, setManageCookies } from "../middleware/manage-cookie.ts";
@@ -12,7 +11,7 @@ import { pollLinks, tooManyPolls } from "./api.ts";
 
 /** Pages for creating a poll, sharing it (QR code) and managing it. */
 export function createPollRoutes(services: AppServices): Hono {
-  const { deps } = services;
+  const { useCases, config } = services;
   const routes = new Hono();
 
   routes.get("/new", (c) => c.html(<NewPollPage form={{ question: "", options: [] }} />));
@@ -25,7 +24,7 @@ export function createPollRoutes(services: AppServices): Hono {
     const { question, options } = await readPollForm(c, contentType);
     // Empty option fields are the form's spare ones, not answers.
     const filled = options.filter((option) => option.trim() !== "");
-    const outcome = await createPoll(services.manage, { question, options: filled, client: deps.clientIp?.(c) });
+    const outcome = await useCases.createPoll({ question, options: filled, client: services.clientAddress(c) });
     if (outcome.ok) return c.redirect(pollLinks(c, services, outcome.poll, outcome.manageToken).manage, 303);
     if (outcome.reason === "rate-limited") throw tooManyPolls(outcome.retryAfter);
     const errors = { [outcome.field]: outcome.error };
@@ -33,9 +32,9 @@ export function createPollRoutes(services: AppServices): Hono {
   });
 
   routes.get("/p/:poll/qr.svg", async (c) => {
-    const poll = await services.polls.find(c.req.param("poll"));
+    const poll = await useCases.findPoll(c.req.param("poll"));
     if (!poll) throw noSuchPoll();
-    const link = `${publicOrigin(c, deps.config.publicUrl)}${pollPaths(poll).vote}`;
+    const link = `${publicOrigin(c, config.publicUrl)}${pollPaths(poll).vote}`;
     // Error correction M and a 4-module quiet zone: scannable from the back of a room when shown large.
     const svg = renderSVG(link, { ecc: "M", border: 4, pixelSize: 10 });
     return c.body(svg, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=3600" });
@@ -46,17 +45,17 @@ export function createPollRoutes(services: AppServices): Hono {
     const fromLink = c.req.query("token");
     if (fromLink !== undefined) {
       // The manage link's token is traded for the cookie, and the address bar is cleaned.
-      const allowed = await authorizeManager(services.manage, pollId, fromLink);
+      const allowed = await useCases.authorizeManager(pollId, fromLink);
       if (!allowed.ok) throw refusedManager(allowed.reason);
       setManageCookies(c, allowed.poll.id, fromLink);
       return c.redirect(managePath(allowed.poll.id), 303);
     }
-    const allowed = await authorizeManager(services.manage, pollId, manageTokenOf(c));
+    const allowed = await useCases.authorizeManager(pollId, manageTokenOf(c));
     if (!allowed.ok) throw refusedManager(allowed.reason);
     c.header("Cache-Control", "no-store");
     c.header("Referrer-Policy", "no-referrer");
     const results = await resultsOf(services, allowed.poll.id);
-    const origin = publicOrigin(c, deps.config.publicUrl);
+    const origin = publicOrigin(c, config.publicUrl);
     const paths = pollPaths(allowed.poll);
     return c.html(
       <ManagePage results={results} voteLink={`${origin}${paths.vote}`} resultsLink={`${origin}${paths.results}`} />,
@@ -68,7 +67,7 @@ export function createPollRoutes(services: AppServices): Hono {
     ["open", "open"],
   ] as const) {
     routes.post(`/p/:poll/manage/${action}`, async (c) => {
-      const outcome = await setPollStatus(services.manage, c.req.param("poll"), manageTokenOf(c), status);
+      const outcome = await useCases.setPollStatus(c.req.param("poll"), manageTokenOf(c), status);
       if (!outcome.ok) throw refusedManager(outcome.reason);
       return c.redirect(managePath(outcome.poll.id), 303);
     });

@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { findPoll } from "../../core/cast-vote.ts";
 import type { Poll } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
 import { noSuchPoll } from "../errors.tsx";
@@ -13,18 +12,18 @@ const decoder = new TextDecoder();
 
 /** Vote pages: GET shows the ballot, POST records a vote (htmx fragment or full page); /vote is the default poll's. */
 export function createVoteRoutes(services: AppServices): Hono {
-  const { deps, render } = services;
+  const { useCases, render, hostname } = services;
   const routes = new Hono();
 
   async function showBallot(c: Context, pollId: unknown) {
-    const poll = await findPoll(services.polls, pollId);
+    const poll = await useCases.findPoll(pollId);
     if (!poll) throw noSuchPoll();
     const voter = await ensureVoter(c, services.signer);
-    const choice = voter.isNew ? null : await deps.store.currentChoice(poll.id, voter.id);
+    const choice = voter.isNew ? null : await useCases.currentChoice(poll, voter.id);
     return sendPage(
       c,
-      render(`vote-page|${pollKey(poll)}|${choice}`, () => (
-        <VotePage poll={poll} choice={choice} hostname={deps.hostname} />
+      render(`vote-page|${renderKeyOf(poll)}|${choice}`, () => (
+        <VotePage poll={poll} choice={choice} hostname={hostname} />
       )),
     );
   }
@@ -40,15 +39,15 @@ export function createVoteRoutes(services: AppServices): Hono {
     if (c.req.header("hx-request") === "true") {
       return sendPage(
         c,
-        render(`ballot|${pollKey(poll)}|${choice}|voted`, () => (
+        render(`ballot|${renderKeyOf(poll)}|${choice}|voted`, () => (
           <BallotForm poll={poll} choice={choice} message={message} />
         )),
       );
     }
     return sendPage(
       c,
-      render(`vote-page|${pollKey(poll)}|${choice}|voted`, () => (
-        <VotePage poll={poll} choice={choice} message={message} hostname={deps.hostname} />
+      render(`vote-page|${renderKeyOf(poll)}|${choice}|voted`, () => (
+        <VotePage poll={poll} choice={choice} message={message} hostname={hostname} />
       )),
     );
   }
@@ -62,7 +61,7 @@ export function createVoteRoutes(services: AppServices): Hono {
 }
 
 /** A poll's id and status: what its rendered pages depend on besides the voter's choice. */
-function pollKey(poll: Poll): string {
+function renderKeyOf(poll: Poll): string {
   return `${poll.id}|${poll.status}`;
 }
 

@@ -3,22 +3,22 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { RateLimiter } from "../core/ports.ts";
 
 /**
- * Per-client limit with @upstash/ratelimit: a fixed window counted in the
- * same Upstash database, so it holds across every location and isolate. It
- * counts poll creation (POLL_CREATE_RATE_LIMIT per hour, like on Node); the
- * vote limits are counted inside the vote script instead (./upstash.ts).
+ * A fixed-window per-client limit with @upstash/ratelimit, counted in the
+ * same Upstash database, so it holds across every location and isolate: at
+ * most `limit` takes per client in each window of `windowMs`. It counts poll
+ * creation; the vote limits are counted inside the vote script instead
+ * (src/cloudflare/choice-recorder.ts).
  */
-export function createUpstashRateLimiter(
+export function createRateLimiter(
   redis: Redis,
   prefix: string,
-  limit: number,
-  options: { scope?: string; window?: "60 s" | "1 h" } = {},
+  options: { scope: string; limit: number; windowMs: number },
 ): RateLimiter {
   const limiter = new Ratelimit({
     redis,
-    limiter: Ratelimit.fixedWindow(limit, options.window ?? "60 s"),
+    limiter: Ratelimit.fixedWindow(options.limit, `${options.windowMs} ms`),
     // Each scope counts under keys of its own.
-    prefix: options.scope ? `${prefix}ratelimit:${options.scope}` : `${prefix}ratelimit`,
+    prefix: `${prefix}ratelimit:${options.scope}`,
     analytics: false,
   });
   return {

@@ -1,7 +1,6 @@
 import type postgres from "postgres";
 import { PermanentArchiveError, type VoteArchive } from "../core/ports.ts";
-import type { Ballot } from "../domain/ballots.ts";
-import { latestBallots } from "../domain/ballots.ts";
+import { type Ballot, type BallotRefusal, latestBallots } from "../domain/ballots.ts";
 import type { TallyCounts } from "../domain/tallies.ts";
 
 type Sql = postgres.Sql;
@@ -22,10 +21,10 @@ function classify(error: unknown): unknown {
 }
 
 /** VoteArchive on PostgreSQL through postgres.js (a direct pool on Node, Hyperdrive on Workers). */
-export function createPostgresArchive(sql: Sql): VoteArchive {
+export function createPostgresVoteArchive(sql: Sql): VoteArchive {
   return {
     async applyBallots(ballots) {
-      const refused = new Map<number, string>();
+      const refused = new Map<number, BallotRefusal>();
       const newest = latestBallots(ballots).sort(byPollThenVoter);
       if (newest.length === 0) return refused;
       const pollIds = [...new Set(newest.map((b) => b.poll))].sort();
@@ -63,7 +62,7 @@ export function createPostgresArchive(sql: Sql): VoteArchive {
       }
       const accepting = new Set(open.map((row) => row.id));
       ballots.forEach((ballot, position) => {
-        if (!accepting.has(ballot.poll)) refused.set(position, `poll ${ballot.poll} is closed: its counts are final`);
+        if (!accepting.has(ballot.poll)) refused.set(position, { kind: "poll-closed", poll: ballot.poll });
       });
       return refused;
     },

@@ -1,20 +1,20 @@
-import { isPollId, type Poll } from "../domain/polls.ts";
+import { DEFAULT_POLL_ID, isPollId, type Poll } from "../domain/polls.ts";
 import type { PollStore } from "./ports.ts";
 import { createSingleFlightCache } from "./single-flight.ts";
 
-/** Finds polls by id for the vote path and the results, whatever their number. */
-export interface PollDirectory {
+/** Polls by id for the vote path, the results and the consumer, whatever their number. */
+export interface PollLookup {
   find(id: unknown): Promise<Poll | undefined>;
   /** Drops what this process remembers of a poll (after this process changed it). */
   forget(id: string): void;
 }
 
-export interface PollDirectoryOptions {
+export interface PollLookupOptions {
   /** The configured default poll: always there, always open, never looked up. */
   defaultPoll: Poll;
-  /** Where polls are read from on the vote path (Redis, Upstash; the consumer reads PostgreSQL). */
-  store: Pick<PollStore, "readPoll"> & Partial<Pick<PollStore, "writePoll">>;
-  /** The record to reload a poll from when the store has lost it (a Redis restart); rarely read. */
+  /** Where polls are read from: the vote store's copy (Redis, Upstash) on the web tier, the archive in the consumer. */
+  source: Pick<PollStore, "readPoll"> & Partial<Pick<PollStore, "writePoll">>;
+  /** The record to reload a poll from when `source` has lost it (a Redis restart); rarely read. */
   reload?: (id: string) => Promise<Poll | undefined>;
   /** How long a poll (or its absence) is remembered: a close takes effect everywhere within this. */
   ttlMs: number;
@@ -25,12 +25,12 @@ export interface PollDirectoryOptions {
 
 /**
  * Polls by id, remembered for about a second per process, with one lookup in
- * flight per poll however many requests ask. A poll missing from the store is
- * reloaded from the record and written back, so a store that lost its keys
+ * flight per poll however many requests ask. A poll missing from the source
+ * is reloaded from the record and written back, so a store that lost its keys
  * heals on demand.
  */
-export function createPollDirectory(options: PollDirectoryOptions): PollDirectory {
-  const { defaultPoll, store, reload, ttlMs } = options;
+export function createPollLookup(options: PollLookupOptions): PollLookup {
+  const { defaultPoll, source, reload, ttlMs } = options;
   const remembered = createSingleFlightCache<Poll | undefined>({
     ttlMs,
     ...(options.limit === undefined ? {} : { limit: options.limit }),
@@ -38,10 +38,10 @@ export function createPollDirectory(options: PollDirectoryOptions): PollDirector
   });
 
   async function lookUp(id: string): Promise<Poll | undefined> {
-    const stored = await store.readPoll(id);
+    const stored = await source.readPoll(id);
     if (stored || !reload) return stored;
     const recorded = await reload(id);
-    if (recorded) await store.writePoll?.(recorded);
+    if (recorded) await source.writePoll?.(recorded);
     return recorded;
   }
 
@@ -55,4 +55,9 @@ export function createPollDirectory(options: PollDirectoryOptions): PollDirector
       remembered.forget(id);
     },
   };
+}
+
+/** The poll a client named (or the default one when it named none); undefined when there is no such poll. */
+export function findPoll(polls: PollLookup, pollId: unknown): Promise<Poll | undefined> {
+  return polls.find(pollId === undefined || pollId === null || pollId === "" ? DEFAULT_POLL_ID : pollId);
 }

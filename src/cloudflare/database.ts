@@ -1,5 +1,7 @@
 import { waitUntil } from "cloudflare:workers";
 import postgres from "postgres";
+import type { PollArchive } from "../core/ports.ts";
+import { createPostgresPollArchive } from "../postgres/poll-archive.ts";
 
 /**
  * A postgres.js client on a Hyperdrive binding, for one piece of work:
@@ -20,4 +22,18 @@ export async function withHyperdrive<T>(hyperdrive: Hyperdrive, work: (sql: post
   } finally {
     waitUntil(sql.end({ timeout: 1 }).catch(() => {}));
   }
+}
+
+/** The PollArchive through Hyperdrive: each call opens its own client, as Hyperdrive pools the connections. */
+export function createHyperdrivePollArchive(hyperdrive: Hyperdrive): PollArchive {
+  const through = <T>(work: (archive: PollArchive) => Promise<T>) =>
+    withHyperdrive(hyperdrive, (sql) => work(createPostgresPollArchive(sql)));
+  return {
+    createPoll: (poll, hash) => through((archive) => archive.createPoll(poll, hash)),
+    savePoll: (poll) => through((archive) => archive.savePoll(poll)),
+    readPoll: (id) => through((archive) => archive.readPoll(id)),
+    readManageTokenHash: (id) => through((archive) => archive.readManageTokenHash(id)),
+    setStatus: (id, status) => through((archive) => archive.setStatus(id, status)),
+    readBallots: (id) => through((archive) => archive.readBallots(id)),
+  };
 }

@@ -2,7 +2,7 @@ import type { TallyReader } from "../core/ports.ts";
 import type { TallyCounts } from "../domain/tallies.ts";
 
 /** How the edge cache of results behaves; everything but `cache` and `origin` has a default. */
-export interface EdgeCacheOptions {
+export interface TallyCacheOptions {
   /** The data centre's cache (`caches.default`). */
   cache: Cache;
   /** Scheme and host the Worker serves (its custom domain): cache keys belong to that zone. */
@@ -38,7 +38,7 @@ const READ_AT = "X-Read-At";
  * domain or route only: on workers.dev every cache operation does nothing,
  * and only the in-isolate sharing remains.
  */
-export function createEdgeCachedTallyReader(read: TallyReader, options: EdgeCacheOptions): TallyReader {
+export function createTallyCache(read: TallyReader, options: TallyCacheOptions): TallyReader {
   const { cache, origin } = options;
   const freshMs = options.freshMs ?? 1_000;
   const staleMs = options.staleMs ?? 2_000;

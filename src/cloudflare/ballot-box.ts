@@ -1,6 +1,6 @@
 import { describeError } from "../core/logger.ts";
 import { type BallotBox, type Logger, type VotePublisher, VotingUnavailableError } from "../core/ports.ts";
-import type { ChoiceRecorder } from "./upstash.ts";
+import type { ChoiceRecorder } from "./choice-recorder.ts";
 
 /** How long a voter whose ballot the queue refused is asked to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
@@ -11,7 +11,7 @@ const RETRY_AFTER_SECONDS = 5;
  * messages/s, an outage), the record is undone, so Upstash never shows a
  * choice that will not be counted, and the voter is told to try again (503).
  */
-export function createQueueBallotBox(recorder: ChoiceRecorder, publisher: VotePublisher, logger: Logger): BallotBox {
+export function createBallotBox(recorder: ChoiceRecorder, publisher: VotePublisher, logger: Logger): BallotBox {
   return {
     async cast({ poll, voter, choice, castAt }, limits) {
       const recorded = await recorder.record({ poll, voter, choice }, limits);

@@ -6,7 +6,7 @@ import { answered, type RedisClient } from "./redis-client.ts";
  * A fixed-window per-client limit on Redis over TCP, shared by every web
  * replica: at most `limit` takes per client in each window of `windowMs`.
  */
-export function createRedisRateLimiter(
+export function createRateLimiter(
   client: RedisClient,
   prefix: string,
   options: { scope: string; limit: number; windowMs: number },

@@ -1,7 +1,13 @@
 import { describeError } from "../core/logger.ts";
-import type { Logger, VoteArchive } from "../core/ports.ts";
-import { processVotes, refusedMessages } from "../core/process-votes.ts";
-import type { Poll } from "../domain/polls.ts";
+import type { Logger } from "../core/ports.ts";
+import {
+  type BatchCounts,
+  type ProcessVotesDeps,
+  processVotes,
+  reportVerdicts,
+  type Verdict,
+} from "../core/process-votes.ts";
+import { describeRefusal } from "../domain/ballots.ts";
 import type { StreamNames } from "../redis/keys.ts";
 import type { RedisClient } from "./redis-client.ts";
 
@@ -11,10 +17,7 @@ export interface StreamEntry {
   body: string | undefined;
 }
 
-/** What the handler says of each entry: nothing (applied) or why it goes to the dead letters. */
-export type DeadLetters = ReadonlyMap<string, string>;
-
-export interface StreamConsumerOptions {
+export interface QueueConsumerOptions {
   /** The connection for reads; it blocks while waiting for entries. */
   client: RedisClient;
   /**
@@ -41,16 +44,17 @@ export interface StreamConsumerOptions {
   maxDeliveries?: number;
   logger: Logger;
   /**
-   * Processes a batch and names the entries to dead-letter. Throwing means
-   * "try again": nothing is acknowledged and the same batch is retried.
+   * Decides a batch, one verdict per entry (core/process-votes.ts). A retry
+   * verdict, or a throw, means "try again": nothing is acknowledged and the
+   * same batch is handled again after a pause.
    */
-  handle(entries: StreamEntry[]): Promise<DeadLetters>;
-  onBatch?(batch: { size: number; dead: number; seconds: number }): void;
+  handle(entries: StreamEntry[]): Promise<Verdict[]>;
+  onBatch?(batch: BatchCounts & { size: number; seconds: number }): void;
   /** Called on every turn of the loop, also while retrying, for a liveness probe. */
   onHeartbeat?(): void;
 }
 
-export interface StreamConsumer {
+export interface QueueConsumer {
   /** Runs until `signal` aborts; returns after the batch in hand is finished or abandoned. */
   run(signal: AbortSignal): Promise<void>;
 }
@@ -63,7 +67,7 @@ const RETRY_MAX_MS = 5_000;
  * this consumer), then entries idle on dead consumers (XAUTOCLAIM), then new
  * ones. An entry is acknowledged and deleted only after `handle` returned.
  */
-export function createStreamConsumer(options: StreamConsumerOptions): StreamConsumer {
+export function createQueueConsumer(options: QueueConsumerOptions): QueueConsumer {
   const { client, names, consumer, batchSize, claimIdleMs, logger } = options;
   const blockMs = options.blockMs ?? 1_000;
   const maxDeliveries = options.maxDeliveries ?? 10;
@@ -135,7 +139,7 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
     return dead;
   }
 
-  async function settle(entries: StreamEntry[], dead: DeadLetters): Promise<void> {
+  async function settle(entries: StreamEntry[], dead: ReadonlyMap<string, string>): Promise<void> {
     const ids = entries.map((entry) => entry.id);
     const multi = acker.multi();
     for (const entry of entries) {
@@ -146,7 +150,6 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
     multi.xAck(names.stream, names.group, ids);
     multi.xDel(names.stream, ids);
     await multi.exec();
-    for (const [id, reason] of dead) logger.warn("vote.dead_lettered", { id, reason });
   }
 
   async function processBatch(entries: StreamEntry[], recovered: boolean, signal: AbortSignal): Promise<void> {
@@ -157,9 +160,23 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
       try {
         const skipped = recovered ? await overDelivered(entries) : new Map<string, string>();
         const live = entries.filter((entry) => !skipped.has(entry.id));
-        const dead = new Map([...skipped, ...(live.length > 0 ? await options.handle(live) : [])]);
+        const verdicts = live.length > 0 ? await options.handle(live) : [];
+        const retry = verdicts.find((verdict) => verdict.action === "retry");
+        if (retry) throw retry.cause;
+        const dead = new Map(skipped);
+        verdicts.forEach((verdict, i) => {
+          const entry = live[i];
+          if (entry && verdict.action === "dead-letter") dead.set(entry.id, describeRefusal(verdict.refusal));
+        });
         await settle(entries, dead);
-        options.onBatch?.({ size: entries.length, dead: dead.size, seconds: (performance.now() - started) / 1000 });
+        for (const [id, reason] of skipped) logger.warn("vote.dead_lettered", { id, reason });
+        const counts = reportVerdicts(
+          logger,
+          verdicts,
+          live.map((entry) => entry.id),
+        );
+        counts.deadLettered += skipped.size;
+        options.onBatch?.({ ...counts, size: entries.length, seconds: (performance.now() - started) / 1000 });
         return;
       } catch (error) {
         logger.error("batch.retry", { ...describeError(error), attempt, size: entries.length, retryInMs: delay });
@@ -212,19 +229,13 @@ export function createStreamConsumer(options: StreamConsumerOptions): StreamCons
   };
 }
 
-/** The consumer's usual handler: processVotes into the archive; refused entries become dead letters. */
-export function archiveEntries(
-  archive: VoteArchive,
-  polls: { find(id: string): Poll | undefined | Promise<Poll | undefined> },
-): StreamConsumerOptions["handle"] {
-  return async (entries) => {
-    const outcomes = await processVotes(
+/** The consumer's usual handler: the core's batch decision, on the archive. */
+export function archiveEntries(deps: ProcessVotesDeps): QueueConsumerOptions["handle"] {
+  return (entries) =>
+    processVotes(
       entries.map((entry) => entry.body),
-      archive,
-      polls,
+      deps,
     );
-    return refusedMessages(entries, outcomes, (entry) => entry.id);
-  };
 }
 
 function toEntries(messages: ReadonlyArray<{ id: string; message: Record<string, string> } | null>): StreamEntry[] {

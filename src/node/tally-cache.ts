@@ -7,7 +7,7 @@ import { createSingleFlightCache } from "../core/single-flight.ts";
  * database read per poll per interval. Failures are not cached. At most
  * `limit` polls are kept; the oldest go first.
  */
-export function createCachedTallyReader(
+export function createTallyCache(
   read: TallyReader,
   ttlMs: number,
   now: () => number = Date.now,

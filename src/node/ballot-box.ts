@@ -7,7 +7,7 @@ import { answered, type RedisClient } from "./redis-client.ts";
  * choice with the next version and appends the ballot to the stream in one
  * script, one round trip.
  */
-export function createStreamBallotBox(client: RedisClient, prefix: string, ttlSeconds: number): BallotBox {
+export function createBallotBox(client: RedisClient, prefix: string, ttlSeconds: number): BallotBox {
   const { stream } = streamNames(prefix);
   const ttl = String(ttlSeconds);
   return {

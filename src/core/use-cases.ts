@@ -1,0 +1,102 @@
+import type { BallotRow } from "../domain/csv.ts";
+import type { Poll, PollStatus } from "../domain/polls.ts";
+import { type CastVoteInput, type CastVoteOutcome, castVote } from "./cast-vote.ts";
+import { createLastKnownTallyReader } from "./last-known-tallies.ts";
+import {
+  authorizeManager,
+  type CreatePollOutcome,
+  createPoll,
+  exportBallots,
+  type ManageOutcome,
+  type PollDeps,
+  type Refused,
+  setPollStatus,
+} from "./manage-polls.ts";
+import { createPollLookup, findPoll } from "./poll-lookup.ts";
+import type {
+  BallotBox,
+  Clock,
+  Logger,
+  PollArchive,
+  PollStore,
+  Randomness,
+  RateLimiter,
+  TallyReader,
+  VoteStore,
+} from "./ports.ts";
+import { createRandomness } from "./random.ts";
+import { type LiveResults, readResults } from "./read-results.ts";
+
+/** How long each process remembers a poll: a close takes effect everywhere within about this. */
+const POLL_TTL_MS = 1_000;
+
+/** The ports and settings the web tier's use cases run on; each runtime wires its own adapters. */
+export interface UseCaseDeps {
+  defaultPoll: Poll;
+  /** Votes per client address and per voter per minute (VOTE_RATE_LIMIT, VOTER_RATE_LIMIT); 0 is off. */
+  voteLimits: { perAddress: number; perVoter: number };
+  voteStore: VoteStore;
+  ballotBox: BallotBox;
+  /** Counts of a poll; the runtime decides how they are cached. */
+  readTallies: TallyReader;
+  /** The vote path's copy of the polls (Redis, Upstash). */
+  pollStore: PollStore;
+  /** The record of polls (PostgreSQL): creating and managing, and reloading a poll the store lost. */
+  pollArchive: PollArchive;
+  /** Polls per client per hour (POLL_CREATE_RATE_LIMIT); absent when off. */
+  pollCreateLimiter?: RateLimiter | undefined;
+  /** New poll ids and manage tokens; WebCrypto's random source by default. */
+  random?: Randomness | undefined;
+  logger: Logger;
+  /** Time stamps of ballots (a fixed clock in tests); the system clock by default. */
+  clock?: Clock | undefined;
+  /** How long a poll is remembered in this process (tests set their own). */
+  pollTtlMs?: number;
+}
+
+/** What the web tier can do, each use case wired once to its ports. */
+export interface UseCases {
+  /** The poll a client named (the default one when it named none); undefined when there is no such poll. */
+  findPoll(pollId: unknown): Promise<Poll | undefined>;
+  /** The voter's current choice in a poll, or null. */
+  currentChoice(poll: Poll, voter: string): Promise<string | null>;
+  castVote(input: CastVoteInput): Promise<CastVoteOutcome>;
+  /** A poll's counts, or the last ones read (marked not current) while the database is away. */
+  readResults(pollId: unknown): Promise<LiveResults | undefined>;
+  createPoll(input: { question: unknown; options: unknown; client: string | undefined }): Promise<CreatePollOutcome>;
+  authorizeManager(pollId: unknown, token: string | undefined): Promise<ManageOutcome>;
+  setPollStatus(pollId: unknown, token: string | undefined, status: PollStatus): Promise<ManageOutcome>;
+  exportBallots(
+    pollId: unknown,
+    token: string | undefined,
+  ): Promise<{ ok: true; poll: Poll; rows: BallotRow[] } | Refused>;
+}
+
+/** Wires the use cases once, for the life of an app. */
+export function createUseCases(deps: UseCaseDeps): UseCases {
+  const polls = createPollLookup({
+    defaultPoll: deps.defaultPoll,
+    source: deps.pollStore,
+    reload: (id) => deps.pollArchive.readPoll(id),
+    ttlMs: deps.pollTtlMs ?? POLL_TTL_MS,
+  });
+  const results = { polls, readTallies: createLastKnownTallyReader(deps.readTallies, deps.logger) };
+  const casting = { polls, ballotBox: deps.ballotBox, limits: deps.voteLimits, clock: deps.clock };
+  const managing: PollDeps = {
+    archive: deps.pollArchive,
+    store: deps.pollStore,
+    lookup: polls,
+    random: deps.random ?? createRandomness(),
+    createLimiter: deps.pollCreateLimiter,
+  };
+  return {
+    findPoll: (pollId) => findPoll(polls, pollId),
+    currentChoice: (poll, voter) => deps.voteStore.currentChoice(poll.id, voter),
+    castVote: (input) => castVote(casting, input),
+    readResults: (pollId) => readResults(results, pollId),
+    createPoll: (input) => createPoll(managing, input),
+    authorizeManager: (pollId, token) => authorizeManager(managing, pollId, token),
+    setPollStatus: (pollId, token, status) => setPollStatus(managing, pollId, token, status),
+    exportBallots: (pollId, token) => exportBallots(managing, pollId, token),
+  };
+}
