@@ -120,6 +120,10 @@ export const SETTINGS = {
   PORT: wholeNumber(8080, 0, 65535),
   SHUTDOWN_DELAY_MS: wholeNumber(0, 0, 60_000),
   TRUSTED_PROXY_HOPS: wholeNumber(0, 0, 10),
+  // Longer than any proxy's idle timeout for its upstream connections (60 s is common), so the
+  // proxy, not the web process, closes an idle connection: never one the proxy is about to reuse.
+  KEEP_ALIVE_TIMEOUT_MS: wholeNumber(65_000, 1_000, 3_600_000),
+  MIGRATION_LOCK_TIMEOUT_SECONDS: wholeNumber(300, 1, 3_600),
   CONSUMER_NAME: v.optional(v.string("must be a string")),
   CONSUMER_BATCH_SIZE: wholeNumber(2_000, 1, 10_000),
   CONSUMER_IN_FLIGHT: wholeNumber(2, 1, 8),
@@ -159,6 +163,8 @@ export const SETTING_GROUPS = {
     "PORT",
     "SHUTDOWN_DELAY_MS",
     "TRUSTED_PROXY_HOPS",
+    "KEEP_ALIVE_TIMEOUT_MS",
+    "MIGRATION_LOCK_TIMEOUT_SECONDS",
     "CONSUMER_NAME",
     "CONSUMER_BATCH_SIZE",
     "CONSUMER_IN_FLIGHT",

@@ -24,6 +24,10 @@ export interface NodeConfig extends AppConfig {
   shutdownDelayMs: number;
   /** Proxies in front of the web process that append to X-Forwarded-For; 0 trusts no forwarded header. */
   trustedProxyHops: number;
+  /** How long the web server keeps an idle connection open: longer than the proxy in front keeps its own. */
+  keepAliveTimeoutMs: number;
+  /** How long a starting process waits for another one's migration to finish before giving up. */
+  migrationLockTimeoutSeconds: number;
 }
 
 /**
@@ -50,6 +54,8 @@ export function parseNodeConfig(
     consumerClaimIdleMs: values.CONSUMER_CLAIM_IDLE_MS,
     shutdownDelayMs: values.SHUTDOWN_DELAY_MS,
     trustedProxyHops: values.TRUSTED_PROXY_HOPS,
+    keepAliveTimeoutMs: values.KEEP_ALIVE_TIMEOUT_MS,
+    migrationLockTimeoutSeconds: values.MIGRATION_LOCK_TIMEOUT_SECONDS,
   };
 }
 

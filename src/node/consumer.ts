@@ -3,6 +3,7 @@ import { streamNames } from "../redis/keys.ts";
 import { buildConsumer, saveDefaultPoll } from "./compose.ts";
 import { loadConfig } from "./config.ts";
 import { connectPostgres } from "./database.ts";
+import { exitOnListenError } from "./exit.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis-client.ts";
 import { onShutdown } from "./shutdown.ts";
@@ -16,6 +17,7 @@ const sql = await connectPostgres(config, "vote-consumer");
 await saveDefaultPoll(config, sql);
 const consumer = buildConsumer(config, { reader, redis, sql }, { logger });
 const server = serve({ fetch: consumer.fetch, port: config.port, hostname: "0.0.0.0" });
+exitOnListenError(server, config.port);
 
 const stop = new AbortController();
 const running = consumer.run(stop.signal);

@@ -10,3 +10,13 @@ export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
 }
+
+/** A server that can't listen (the port is taken, or not ours to take) stops the process with one line. */
+export function exitOnListenError(
+  server: { on(event: "error", listener: (error: Error) => void): unknown },
+  port: number,
+) {
+  server.on("error", (error) => {
+    exitWith(`Cannot listen on port ${port} (${reasonOf(error)}). Stop what uses it, or set PORT to a free one.`);
+  });
+}

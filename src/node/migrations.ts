@@ -44,15 +44,31 @@ function runDbmate(databaseUrl: string): Promise<string> {
   });
 }
 
+/** SQLSTATE of a lock wait that ran out of lock_timeout. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
 /**
  * Applies pending migrations with dbmate; re-running is a no-op. Holds a
  * PostgreSQL advisory lock on `sql` (a connection to the same database)
  * meanwhile, so pods that start together migrate one at a time and the
- * others find nothing left to do.
+ * others find nothing left to do. Waiting for that lock is bounded by its
+ * own timeout, not by the connection's statement_timeout: a migration may
+ * rightly take longer than a query, and a stuck one must not hold every
+ * starting pod for ever.
  */
-export async function migrate(sql: Sql, databaseUrl: string): Promise<void> {
+export async function migrate(sql: Sql, databaseUrl: string, lockTimeoutSeconds = 300): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`SELECT set_config('lock_timeout', ${`${lockTimeoutSeconds}s`}, true),
+                    set_config('statement_timeout', '0', true)`;
+    try {
+      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
+      throw new Error(
+        `another process held the migration lock for more than ${lockTimeoutSeconds} s ` +
+          "(MIGRATION_LOCK_TIMEOUT_SECONDS); is a migration stuck? See pg_locks where locktype = 'advisory'.",
+      );
+    }
     const output = await runDbmate(databaseUrl);
     if (output) process.stdout.write(`${output}\n`);
   });
@@ -62,7 +78,7 @@ export async function migrate(sql: Sql, databaseUrl: string): Promise<void> {
 export async function migrateOrExit(config: NodeConfig, applicationName: string): Promise<void> {
   const sql = await connectPostgres({ ...config, databasePoolMax: 1 }, applicationName, { needsSchema: false });
   try {
-    await migrate(sql, config.databaseUrl);
+    await migrate(sql, config.databaseUrl, config.migrationLockTimeoutSeconds);
   } catch (error) {
     await sql.end({ timeout: 1 });
     exitWith(`Migration failed: ${(error as Error).message}`);

@@ -3,7 +3,8 @@ import { serve } from "@hono/node-server";
 import { usesDevCookieSecret } from "../core/config.ts";
 import { buildWeb, saveDefaultPoll } from "./compose.ts";
 import { loadConfig } from "./config.ts";
-import { connectPostgres } from "./database.ts";
+import { openPostgres, whenPostgresAnswers } from "./database.ts";
+import { exitOnListenError } from "./exit.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis, WEB_REDIS_QUEUE_LIMIT } from "./redis-client.ts";
 import { onShutdown } from "./shutdown.ts";
@@ -14,14 +15,26 @@ const logger = createLogger(config, "vote-web");
 // Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per
 // command, and a Redis that is away can't make it queue commands without bound.
 const redis = await connectRedis(config, logger, "web", { commandTimeoutMs: 0, queueLimit: WEB_REDIS_QUEUE_LIMIT });
-const sql = await connectPostgres(config, "vote-web");
-await saveDefaultPoll(config, sql);
+// Votes need only Redis: the web starts without PostgreSQL and checks the schema once it answers.
+const sql = openPostgres(config, "vote-web");
+whenPostgresAnswers(sql, config, logger, () => saveDefaultPoll(config, sql));
 if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
 const web = buildWeb(config, { redis, sql }, { logger, hostname: hostname() });
 
-const server = serve({ fetch: web.fetch, port: config.port, hostname: "0.0.0.0" }, (info) => {
-  logger.info("web.listening", { port: info.port, url: `http://localhost:${info.port}/vote` });
-});
+const server = serve(
+  {
+    fetch: web.fetch,
+    port: config.port,
+    hostname: "0.0.0.0",
+    // Node closes an idle connection after 5 s by default, and a proxy that reuses it at that moment
+    // gets a reset and answers 502: the proxy must be the one to close (see KEEP_ALIVE_TIMEOUT_MS).
+    serverOptions: { keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1_000 },
+  },
+  (info) => {
+    logger.info("web.listening", { port: info.port, url: `http://localhost:${info.port}/vote` });
+  },
+);
+exitOnListenError(server, config.port);
 
 onShutdown(logger, async () => {
   web.stopAccepting();

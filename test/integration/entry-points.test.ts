@@ -31,7 +31,7 @@ describe("the Node entry points", () => {
     },
   );
 
-  it.each(["start:web", "start:consumer", "migrate"])(
+  it.each(["start:consumer", "migrate"])(
     "`npm run %s` exits with one clear line when PostgreSQL can't be reached",
     async (script) => {
       const { code, output } = await runScript(script, { DATABASE_URL: "postgres://vote:s3cret@127.0.0.1:1/votes" });
@@ -55,9 +55,115 @@ describe("the Node entry points", () => {
       await admin.end();
     });
     const url = POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-    const { code, output } = await runScript("start:web", { DATABASE_URL: url });
+    const { code, output } = await runScript("start:web", {
+      DATABASE_URL: url,
+      LOG_LEVEL: "error",
+      PORT: String(await freePort()),
+    });
     expect(code).toBe(1);
     expectOneClearLine(output, "npm run migrate");
+  });
+
+  it("`npm run start:web` starts and takes votes while PostgreSQL can't be reached, and catches up once it can", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const web = startEntry("web", {
+      DATABASE_URL: "postgres://vote:s3cret@127.0.0.1:1/votes",
+      REDIS_PREFIX: `${uniqueName("nopg")}:`,
+      PORT: String(port),
+      LOG_LEVEL: "info",
+    });
+    cleanups.push(async () => {
+      web.child.kill("SIGKILL");
+      await web.exited;
+    });
+    const ready = await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, "readiness");
+    expect(ready).toBe(true);
+    const vote = await fetch(`${base}/vote`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "vote=a",
+    });
+    expect(vote.status).toBe(200);
+    const results = await fetch(`${base}/api/results`);
+    expect(results.status).toBe(503);
+    expect(results.headers.get("retry-after")).toBe("5");
+    const warning = web
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line))
+      .find((line) => line.event === "postgres.unreachable");
+    expect(warning).toMatchObject({ level: "warn", where: "postgres://vote:****@127.0.0.1:1/votes" });
+    expect(web.output()).not.toContain("s3cret");
+  });
+
+  it("`npm run migrate` waits for another migration's lock only MIGRATION_LOCK_TIMEOUT_SECONDS, then says why", async () => {
+    const db = await database();
+    const { default: postgres } = await import("postgres");
+    const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+    cleanups.push(() => holder.end({ timeout: 1 }));
+    let release: () => void = () => {};
+    const held = holder.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(7263111042)`;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await waitFor(async () => {
+      const [row] = await db.sql<{ n: string }[]>`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'`;
+      return Number(row?.n) > 0;
+    }, "the other migration's lock");
+    const { code, output } = await runScript("migrate", { DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_SECONDS: "1" });
+    release();
+    await held;
+    expect(code).toBe(1);
+    expectOneClearLine(output, "Migration failed", "held the migration lock for more than 1 s");
+  });
+
+  it("keeps an idle keep-alive connection open for KEEP_ALIVE_TIMEOUT_MS, past Node's default of 5 s", async () => {
+    const db = await database();
+    const port = await freePort();
+    const web = startEntry("web", {
+      DATABASE_URL: db.url,
+      REDIS_PREFIX: `${uniqueName("keepalive")}:`,
+      PORT: String(port),
+      KEEP_ALIVE_TIMEOUT_MS: "20000",
+    });
+    cleanups.push(async () => {
+      web.child.kill("SIGKILL");
+      await web.exited;
+    });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, "the web");
+    const { Agent, request } = await import("node:http");
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path: "/healthz", agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const first = await get();
+    // Idle longer than Node's own 5 s keep-alive: the same socket must still be there.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const second = await get();
+    agent.destroy();
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.socket).toBe(first.socket);
+  });
+
+  it("`npm run start:web` exits with one clear line when its port is taken", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer().listen(0, "0.0.0.0");
+    await new Promise((resolve) => taken.once("listening", resolve));
+    cleanups.push(() => new Promise((resolve) => taken.close(() => resolve())));
+    const port = (taken.address() as { port: number }).port;
+    const { code, output } = await runScript("start:web", { PORT: String(port), LOG_LEVEL: "error" });
+    expect(code).toBe(1);
+    expectOneClearLine(output, `Cannot listen on port ${port}`, "EADDRINUSE", "set PORT");
   });
 
   it("refuses to start on bad configuration, naming every bad variable", async () => {
