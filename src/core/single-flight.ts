@@ -6,9 +6,11 @@ export interface SingleFlightCache<T> {
 
 /**
  * Remembers each key's value (the promise, so concurrent callers share one
- * load) for `ttlMs`. A failed load is not remembered. At most `limit` keys
- * are kept; the oldest go first. The per-process cache of counts and of
- * polls both rest on it.
+ * load) for `ttlMs` from the start of its load. A load still under way is
+ * shared however long it takes: a slow source never gets a second load of
+ * the same key at once (the loader bounds its own wait). A failed load is
+ * not remembered. At most `limit` keys are kept; the oldest go first. The
+ * per-process cache of counts and of polls both rest on it.
  */
 export function createSingleFlightCache<T>(options: {
   ttlMs: number;
@@ -18,18 +20,24 @@ export function createSingleFlightCache<T>(options: {
   const { ttlMs } = options;
   const limit = options.limit ?? 10_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { at: number; value: Promise<T> }>();
+  const entries = new Map<string, { at: number; value: Promise<T>; settled: boolean }>();
   return {
     get(key, load) {
       const hit = entries.get(key);
-      if (hit && now() - hit.at < ttlMs) return hit.value;
+      if (hit && (!hit.settled || now() - hit.at < ttlMs)) return hit.value;
       const value = load();
+      const entry = { at: now(), value, settled: false };
       entries.delete(key);
-      entries.set(key, { at: now(), value });
+      entries.set(key, entry);
       if (entries.size > limit) entries.delete(entries.keys().next().value as string);
-      value.catch(() => {
-        if (entries.get(key)?.value === value) entries.delete(key);
-      });
+      value.then(
+        () => {
+          entry.settled = true;
+        },
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
       return value;
     },
     forget(key) {

@@ -52,7 +52,7 @@ export function buildWeb(
     config,
     voteStore: createVoteStore(redis, config.redisPrefix),
     ballotBox: createBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    readTallies: createTallyCache(archive.readTallies, RESULTS_TTL_MS),
+    readTallies: createTallyCache(archive.readTallies, { ttlMs: RESULTS_TTL_MS }),
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.

@@ -5,11 +5,7 @@ describe("the results cache", () => {
   it("shares one query among concurrent readers and reuses it within the interval", async () => {
     let queries = 0;
     let clock = 0;
-    const read = createTallyCache(
-      async () => ({ a: ++queries }),
-      1_000,
-      () => clock,
-    );
+    const read = createTallyCache(async () => ({ a: ++queries }), { ttlMs: 1_000, now: () => clock });
     const answers = await Promise.all(Array.from({ length: 50 }, () => read("default")));
     expect(queries).toBe(1);
     expect(answers.every((a) => a.a === 1)).toBe(true);
@@ -22,17 +18,40 @@ describe("the results cache", () => {
 
   it("does not keep a failure", async () => {
     let fail = true;
-    const read = createTallyCache(async () => {
-      if (fail) throw new Error("database down");
-      return { a: 1 };
-    }, 60_000);
+    const read = createTallyCache(
+      async () => {
+        if (fail) throw new Error("database down");
+        return { a: 1 };
+      },
+      { ttlMs: 60_000 },
+    );
     await expect(read("default")).rejects.toThrow("database down");
     fail = false;
     expect(await read("default")).toEqual({ a: 1 });
   });
 
+  it("never runs two queries for a poll at once, even past the interval, and gives up on one that hangs", async () => {
+    let clock = 0;
+    const queries: ((counts: Record<string, number>) => void)[] = [];
+    const read = createTallyCache(() => new Promise((resolve) => queries.push(resolve)), {
+      ttlMs: 1_000,
+      timeoutMs: 50,
+      now: () => clock,
+    });
+    const first = read("default");
+    clock = 5_000;
+    const second = read("default");
+    expect(queries).toHaveLength(1);
+    await expect(first).rejects.toThrow("did not answer within 50 ms");
+    await expect(second).rejects.toThrow("did not answer within 50 ms");
+    const third = read("default");
+    expect(queries).toHaveLength(2);
+    queries[1]?.({ a: 3 });
+    expect(await third).toEqual({ a: 3 });
+  });
+
   it("keeps polls apart", async () => {
-    const read = createTallyCache(async (poll) => ({ [poll]: 1 }), 1_000);
+    const read = createTallyCache(async (poll) => ({ [poll]: 1 }), { ttlMs: 1_000 });
     expect(await read("x")).toEqual({ x: 1 });
     expect(await read("y")).toEqual({ y: 1 });
   });
