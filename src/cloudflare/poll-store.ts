@@ -7,7 +7,9 @@ import { pollFromFields, pollToFields } from "../redis/poll-fields.ts";
 export function createPollStore(redis: Redis, prefix: string, ttlSeconds: number): PollStore {
   return {
     async readPoll(id) {
-      return pollFromFields(id, await redis.hgetall<Record<string, string>>(pollHashKey(prefix, id)));
+      // The raw client (automaticDeserialization off) answers HGETALL as Redis does: [field, value, ...].
+      const reply = await redis.hgetall(pollHashKey(prefix, id));
+      return pollFromFields(id, Array.isArray(reply) ? fieldsOf(reply) : reply);
     },
     async writePoll(poll) {
       const key = pollHashKey(prefix, poll.id);
@@ -15,4 +17,10 @@ export function createPollStore(redis: Redis, prefix: string, ttlSeconds: number
       await redis.multi().hset(key, pollToFields(poll)).expire(key, ttlSeconds).exec();
     },
   };
+}
+
+function fieldsOf(reply: readonly unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = reply[i + 1];
+  return fields;
 }
