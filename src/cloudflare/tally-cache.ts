@@ -15,6 +15,12 @@ export interface TallyCacheOptions {
   defer?: (work: Promise<unknown>) => void;
   /** Background work that failed: a cache write, or a refresh (the next reader past `staleMs` reads through and sees it). */
   onBackgroundError?: (error: unknown) => void;
+  /**
+   * How long a viewer waits for a read another viewer started; after that the
+   * viewer gives up (the caller shows the last counts) and the next one starts
+   * a fresh read, so a read that never ends can't hold a poll for ever.
+   */
+  waitMs?: number;
   now?: () => number;
 }
 
@@ -26,7 +32,8 @@ const READ_AT = "X-Read-At";
  * results stay live):
  *
  * - viewers in one isolate that arrive while counts are being read wait for
- *   that one read instead of starting their own;
+ *   that one read instead of starting their own, each for at most `waitMs`;
+ *   the read runs under waitUntil, so no one viewer's disconnect cancels it;
  * - fresh counts (under `freshMs`) come from the cache, across isolates;
  * - counts a little older are served at once while one refresh runs in the
  *   background; a lease entry in the cache tells other isolates that a refresh
@@ -46,8 +53,9 @@ export function createTallyCache(read: TallyReader, options: TallyCacheOptions):
   const deferred = options.defer ?? (() => {});
   const defer = (work: Promise<unknown>) =>
     deferred(work.catch((error: unknown) => options.onBackgroundError?.(error)));
+  const waitMs = options.waitMs ?? 5_000;
   const keepSeconds = Math.ceil((freshMs + staleMs) / 1_000);
-  const reading = new Map<string, Promise<TallyCounts>>();
+  const reading = new Map<string, { started: number; counts: Promise<TallyCounts> }>();
   const refreshing = new Set<string>();
 
   function store(poll: string, counts: TallyCounts, readAt: number): Promise<void> {
@@ -65,15 +73,44 @@ export function createTallyCache(read: TallyReader, options: TallyCacheOptions):
 
   function readThrough(poll: string): Promise<TallyCounts> {
     const pending = reading.get(poll);
-    if (pending) return pending;
+    if (pending && now() - pending.started < waitMs) return waitFor(pending.counts);
     const started = now();
     const counts = read(poll).then((counts) => {
       defer(store(poll, counts, started));
       return counts;
     });
-    const settled = counts.finally(() => reading.delete(poll));
-    reading.set(poll, settled);
-    return settled;
+    const entry = { started, counts };
+    reading.set(poll, entry);
+    // The read belongs to every viewer waiting on it, not to the request that happened to start
+    // it: under waitUntil, that client's disconnect can't cancel it under the others.
+    deferred(
+      counts.then(
+        () => {},
+        () => {},
+      ),
+    );
+    counts.then(forget, forget);
+    function forget() {
+      if (reading.get(poll) === entry) reading.delete(poll);
+    }
+    return waitFor(counts);
+  }
+
+  /** The shared read, or a rejection once this viewer has waited `waitMs`. */
+  function waitFor(counts: Promise<TallyCounts>): Promise<TallyCounts> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no counts within ${waitMs} ms`)), waitMs);
+      counts.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   async function refresh(poll: string): Promise<void> {
@@ -95,8 +132,7 @@ export function createTallyCache(read: TallyReader, options: TallyCacheOptions):
   }
 
   return async (poll) => {
-    const pending = reading.get(poll);
-    if (pending) return pending;
+    if (reading.has(poll)) return readThrough(poll);
     const hit = await cache.match(cacheKey(origin, poll));
     const readAt = Number(hit?.headers.get(READ_AT));
     if (hit && Number.isFinite(readAt)) {

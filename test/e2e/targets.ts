@@ -37,12 +37,15 @@ export async function startNodeTarget(): Promise<RunningApp> {
   };
 }
 
-/** The Workers target: `npm run dev` (both Workers under wrangler dev, the Upstash bridge) on a fresh database. */
-export async function startWorkersTarget(): Promise<RunningApp> {
+/**
+ * The Workers target: `npm run dev` (both Workers under wrangler dev, the
+ * Upstash bridge) on a fresh database, or on `databaseUrl` (a migrated database of the test's own).
+ */
+export async function startWorkersTarget(options: { databaseUrl?: string } = {}): Promise<RunningApp> {
   const [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
   const [port, bridgePort, inspectorPort] = [await freePort(), await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "wrangler-state-"));
-  const hyperdrive = new URL(db.url);
+  const hyperdrive = new URL(options.databaseUrl ?? db.url);
   hyperdrive.password = "postgres";
   const dev = spawn(
     "npm",

@@ -121,7 +121,7 @@ describe("the edge cache of results", () => {
     await expect(reader("default")).rejects.toThrow("database away");
   });
 
-  it("hands the cache write to waitUntil instead of holding up the response", async () => {
+  it("runs the shared read and the cache write under waitUntil, so no one viewer's disconnect cancels them", async () => {
     const { cache } = await world();
     const deferred: Promise<unknown>[] = [];
     const reader = createTallyCache((poll) => database((sql) => createPostgresVoteArchive(sql).readTallies(poll)), {
@@ -130,9 +130,32 @@ describe("the edge cache of results", () => {
       defer: (work) => deferred.push(work),
     });
     expect(await reader("default")).toEqual({});
-    expect(deferred).toHaveLength(1);
+    expect(deferred).toHaveLength(2);
     await Promise.all(deferred);
     expect(await cache.match(cacheKey(ORIGIN_SERVED, "default"))).toBeDefined();
+  });
+
+  it("gives up waiting on a read that never ends, and the next viewer starts a new one", async () => {
+    await castInDatabase(voters[0], "a", 1);
+    const clock = { now: 1_000_000 };
+    let reads = 0;
+    const reader = createTallyCache(
+      async (poll) => {
+        // The first read never ends, as one cancelled under its viewers would.
+        if (++reads === 1) return new Promise<never>(() => {});
+        return database((sql) => createPostgresVoteArchive(sql).readTallies(poll));
+      },
+      {
+        cache: await caches.open(`edge-cache-test-${crypto.randomUUID()}`),
+        origin: ORIGIN_SERVED,
+        now: () => clock.now,
+        waitMs: 50,
+      },
+    );
+    await expect(reader("default")).rejects.toThrow("no counts within 50 ms");
+    clock.now += 100;
+    expect(await reader("default")).toEqual({ a: 1 });
+    expect(reads).toBe(2);
   });
 
   it("keys the web Worker's entries under the host it serves", async () => {
