@@ -29,6 +29,12 @@ export interface UpstashBridgeOptions {
   port?: number;
   host?: string;
   log?: (line: string) => void;
+  /**
+   * For tests: a command this returns a message for is refused with it, as
+   * Upstash refuses a database that is full or over its limits (400 and
+   * `{"error": message}` for the request; per entry inside a transaction).
+   */
+  refuse?: (command: readonly string[]) => string | undefined;
 }
 
 export interface UpstashBridge {
@@ -146,7 +152,13 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     }
   }
 
+  function refused(command: Command): void {
+    const message = options.refuse?.(command);
+    if (message) throw new CommandError(message);
+  }
+
   async function single(command: Command): Promise<unknown> {
+    refused(command);
     return isBlocking(command) ? onOwnConnection((c) => c.sendCommand(command)) : redis.sendCommand(command);
   }
 
@@ -195,6 +207,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
       if (!Array.isArray(parsed) || parsed.length === 0)
         throw new CommandError("ERR the body must be a non-empty array of commands");
       const commands = parsed.map(toCommand);
+      for (const command of commands) refused(command);
       const entries = path === "/pipeline" ? await pipeline(commands) : await multiExec(commands);
       return [200, entries.map((entry) => ("error" in entry ? entry : { result: encode(entry.result, base64, true) }))];
     }

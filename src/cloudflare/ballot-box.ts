@@ -1,5 +1,5 @@
 import { describeError } from "../core/logger.ts";
-import { type BallotBox, type Logger, type VotePublisher, VotingUnavailableError } from "../core/ports.ts";
+import { type BallotBox, type Logger, UnavailableError, type VotePublisher } from "../core/ports.ts";
 import type { ChoiceRecorder } from "./choice-recorder.ts";
 
 /** How long a voter whose ballot the queue refused is asked to wait before trying again. */
@@ -26,7 +26,7 @@ export function createBallotBox(recorder: ChoiceRecorder, publisher: VotePublish
           // Upstash now shows a choice the queue never got; the voter's next vote replaces it.
           logger.error("vote.undo_failed", { ...describeError(undoError), poll, version: recorded.version });
         }
-        throw new VotingUnavailableError("the queue refused the ballot", RETRY_AFTER_SECONDS, { cause: error });
+        throw new UnavailableError("the queue refused the ballot", RETRY_AFTER_SECONDS, { cause: error });
       }
       return { ok: true, ballot };
     },

@@ -2,7 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { VoteLimits } from "../core/ports.ts";
 import { ballotKey, voteLimitKeys } from "../redis/keys.ts";
 import { RECORD_AND_REMEMBER_SCRIPT, UNDO_CHOICE_SCRIPT } from "../redis/scripts.ts";
-import { asVotingUnavailable, UPSTASH_SCRIPT_FLAGS } from "./redis-client.ts";
+import { UPSTASH_SCRIPT_FLAGS } from "./redis-client.ts";
 
 /** A choice as recorded: the voter's new version, and the state it replaced (null for a first vote or expired state). */
 export interface RecordedChoice {
@@ -36,12 +36,10 @@ export function createChoiceRecorder(redis: Redis, prefix: string, ttlSeconds: n
   return {
     async record({ poll, voter, choice }, limits) {
       const windows = voteLimitKeys(prefix, limits.address, voter, limits.windowMs);
-      const [reply, previousChoice, previousVersion] = await recordChoice
-        .exec(
-          [ballotKey(prefix, poll, voter), windows.address, windows.voter],
-          [choice, ttl, String(limits.perAddress), String(limits.perVoter), String(limits.windowMs)],
-        )
-        .catch(asVotingUnavailable);
+      const [reply, previousChoice, previousVersion] = await recordChoice.exec(
+        [ballotKey(prefix, poll, voter), windows.address, windows.voter],
+        [choice, ttl, String(limits.perAddress), String(limits.perVoter), String(limits.windowMs)],
+      );
       const version = Number(reply);
       if (version < 0) return { ok: false, retryAfter: Math.max(1, Math.ceil(-version / 1000)) };
       const previous =

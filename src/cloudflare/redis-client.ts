@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import { VotingUnavailableError } from "../core/ports.ts";
+import { UnavailableError } from "../core/ports.ts";
 
 /**
  * An Upstash REST client that returns raw strings (no JSON guessing: a choice
@@ -7,7 +7,25 @@ import { VotingUnavailableError } from "../core/ports.ts";
  * pipelines concurrent commands and may reorder them.
  */
 export function createRedisClient(url: string, token: string): Redis {
-  return new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+  const redis = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+  // Every command, whichever adapter sends it: Upstash's refusals become a 503, never a 500.
+  redis.use(async (request, next) => {
+    let reply: Awaited<ReturnType<typeof next>>;
+    try {
+      reply = await next(request);
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+    // A pipeline or transaction answers per command.
+    for (const entry of Array.isArray(reply) ? reply : [reply]) {
+      const refused = (entry as { error?: unknown } | undefined)?.error;
+      if (typeof refused !== "string") continue;
+      const unavailable = asUnavailable(new Error(refused));
+      if (unavailable instanceof UnavailableError) throw unavailable;
+    }
+    return reply;
+  });
+  return redis;
 }
 
 /**
@@ -18,14 +36,32 @@ export function createRedisClient(url: string, token: string): Redis {
 export const UPSTASH_SCRIPT_FLAGS = "#!lua flags=allow-key-locking\n";
 
 /**
- * A database that is full (OOM under maxmemory, Upstash's data size) or out
- * of requests for the day refuses the script before it writes anything: the
- * vote is refused with a 503 and Retry-After, never a 500.
+ * Upstash's own refusals, each documented in its troubleshooting pages
+ * (upstash.com/docs/redis/troubleshooting): the database is full (writes
+ * refused, reads go on), over its monthly or daily request count, or over its
+ * connections; and OOM from a Redis under maxmemory (the local bridge). None is
+ * the client's fault and none is permanent: the request is refused with 503
+ * and Retry-After, and nothing was written.
  */
-export function asVotingUnavailable(error: unknown): never {
+const REFUSALS: readonly { pattern: RegExp; retryAfterSeconds: number; why: string }[] = [
+  { pattern: /\bERR DB capacity quota exceeded\b/, retryAfterSeconds: 60, why: "the vote store is full" },
+  {
+    pattern: /\bERR max (daily )?requests? limit exceeded\b/,
+    retryAfterSeconds: 60,
+    why: "the vote store is over its request limit",
+  },
+  {
+    pattern: /\bERR max concurrent connections exceeded\b/,
+    retryAfterSeconds: 5,
+    why: "the vote store has too many connections",
+  },
+  { pattern: /\bOOM\b/, retryAfterSeconds: 5, why: "the vote store is full" },
+];
+
+/** The UnavailableError an Upstash refusal stands for, or the error itself when it is something else. */
+function asUnavailable(error: unknown): unknown {
+  if (error instanceof UnavailableError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/\bOOM\b|max .*(size|limit).*exceeded/i.test(message)) {
-    throw new VotingUnavailableError("Upstash refused the write (full or over its limits)", 30, { cause: error });
-  }
-  throw error;
+  const refusal = REFUSALS.find(({ pattern }) => pattern.test(message));
+  return refusal ? new UnavailableError(refusal.why, refusal.retryAfterSeconds, { cause: error }) : error;
 }

@@ -83,12 +83,13 @@ export interface RateLimiter {
 }
 
 /**
- * A vote that can't be taken right now, through no fault of the client: the
- * vote store is full or the queue refused the ballot. Nothing was counted;
- * the client may try again after `retryAfterSeconds` (HTTP 503).
+ * A request that can't be served right now, through no fault of the client:
+ * the vote store is full, over its request limits or not answering, or the
+ * queue refused the ballot. Nothing was counted; the client may try again
+ * after `retryAfterSeconds` (HTTP 503).
  */
-export class VotingUnavailableError extends Error {
-  override name = "VotingUnavailableError";
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
   readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds = 5, options?: ErrorOptions) {
     super(message, options);

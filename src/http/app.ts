@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { describeError } from "../core/logger.ts";
-import { ResultsUnavailableError, VotingUnavailableError } from "../core/ports.ts";
+import { ResultsUnavailableError, UnavailableError } from "../core/ports.ts";
 import { createUseCases } from "../core/use-cases.ts";
 import type { AppDeps, AppServices } from "./deps.ts";
 import { respondWithError } from "./errors.tsx";
@@ -17,6 +17,8 @@ import { createVoteRoutes } from "./routes/vote.tsx";
 import { createRenderCache } from "./views/render-cache.ts";
 
 export const MAX_BODY_BYTES = 4 * 1024;
+/** Where votes are posted: a refusal there says so in the voter's words. */
+const VOTE_PATHS = /^\/(vote|p\/[^/]+\/vote|api\/votes)$/;
 
 /** Builds the Hono app both runtimes serve; the use cases are wired here, once. */
 export function createApp(deps: AppDeps): Hono {
@@ -56,10 +58,17 @@ export function createApp(deps: AppDeps): Hono {
       const message = crossSite ? "Cross-site form posts are not accepted." : error.message;
       return respondWithError(c, error.status, message || "Bad request.", error.res?.headers);
     }
-    if (error instanceof VotingUnavailableError) {
-      deps.logger.warn("vote.unavailable", describeError(error));
+    if (error instanceof UnavailableError) {
+      const voting = c.req.method === "POST" && VOTE_PATHS.test(c.req.path);
+      deps.logger.warn(voting ? "vote.unavailable" : "http.unavailable", { ...describeError(error), path: c.req.path });
       c.header("Retry-After", String(error.retryAfterSeconds));
-      return respondWithError(c, 503, "Votes can't be taken right now; please try again in a few seconds.");
+      return respondWithError(
+        c,
+        503,
+        voting
+          ? "Votes can't be taken right now; please try again in a few seconds."
+          : "This can't be done right now; please try again in a few seconds.",
+      );
     }
     if (error instanceof ResultsUnavailableError) {
       c.header("Retry-After", "5");

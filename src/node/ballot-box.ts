@@ -1,4 +1,4 @@
-import { type BallotBox, VotingUnavailableError } from "../core/ports.ts";
+import { type BallotBox, UnavailableError } from "../core/ports.ts";
 import { ballotKey, streamNames, voteLimitKeys } from "../redis/keys.ts";
 import { answered, type RedisClient } from "./redis-client.ts";
 
@@ -34,7 +34,7 @@ export function createBallotBox(client: RedisClient, prefix: string, ttlSeconds:
       } catch (error) {
         // maxmemory reached (noeviction): nothing was written; the consumer draining the stream makes room.
         if (error instanceof Error && error.message.startsWith("OOM")) {
-          throw new VotingUnavailableError("Redis is full", 5, { cause: error });
+          throw new UnavailableError("Redis is full", 5, { cause: error });
         }
         throw error;
       }

@@ -1,7 +1,7 @@
 import { type CommandParser, createClient, defineScript } from "@redis/client";
 import { redactUrl } from "../core/config.ts";
 import { describeError } from "../core/logger.ts";
-import { type Logger, VotingUnavailableError } from "../core/ports.ts";
+import { type Logger, UnavailableError } from "../core/ports.ts";
 import { CAST_BALLOT_SCRIPT, RATE_WINDOW_SCRIPT } from "../redis/scripts.ts";
 import type { NodeConfig } from "./config.ts";
 import { exitWith, reasonOf } from "./exit.ts";
@@ -103,7 +103,7 @@ export function createRedisClient(
 }
 
 /**
- * The reply, or a VotingUnavailableError (HTTP 503 with Retry-After) once
+ * The reply, or a UnavailableError (HTTP 503 with Retry-After) once
  * `ms` have passed without one: a Redis that stopped answering (paused,
  * partitioned, swapping) can't hold requests open without bound. The command
  * itself may still run in Redis later, as with node-redis's own timeout. A
@@ -111,7 +111,7 @@ export function createRedisClient(
  */
 export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new VotingUnavailableError(`Redis did not answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new UnavailableError(`Redis did not answer within ${ms} ms`)), ms);
     reply.then(
       (value) => {
         clearTimeout(timer);
@@ -120,9 +120,7 @@ export function answered<T>(reply: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<
       (error: unknown) => {
         clearTimeout(timer);
         const full = error instanceof Error && error.message === QUEUE_FULL;
-        reject(
-          full ? new VotingUnavailableError("Too many commands are waiting for Redis", 5, { cause: error }) : error,
-        );
+        reject(full ? new UnavailableError("Too many commands are waiting for Redis", 5, { cause: error }) : error);
       },
     );
   });

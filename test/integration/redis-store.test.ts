@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type BallotBox, VotingUnavailableError } from "../../src/core/ports.ts";
+import { type BallotBox, UnavailableError } from "../../src/core/ports.ts";
 import { createBallotBox } from "../../src/node/ballot-box.ts";
 import { createRateLimiter } from "../../src/node/rate-limiter.ts";
 import { createVoteStore } from "../../src/node/vote-store.ts";
@@ -66,13 +66,13 @@ describe("the Redis vote store", () => {
     expect(after.version).toBeGreaterThan(before.version);
   });
 
-  it("refuses a vote with VotingUnavailableError, writing nothing, when Redis is full", async () => {
+  it("refuses a vote with UnavailableError, writing nothing, when Redis is full", async () => {
     const full = await startFullRedis();
     try {
       const box = createBallotBox(full.client, "full:", TTL_SECONDS);
       const voter = randomUUID();
       await expect(castOk(box, { poll: "default", voter, choice: "a", castAt })).rejects.toBeInstanceOf(
-        VotingUnavailableError,
+        UnavailableError,
       );
       expect(await full.client.dbSize()).toBe(0);
     } finally {
