@@ -1,3 +1,4 @@
+import { addressKey } from "../domain/addresses.ts";
 import type { BallotRow } from "../domain/csv.ts";
 import { checkPollDraft, isPollId, type Poll, type PollStatus, pollFromDraft } from "../domain/polls.ts";
 import type { PollLookup } from "./poll-lookup.ts";
@@ -40,7 +41,8 @@ export async function createPoll(
   const check = checkPollDraft(input.question, input.options);
   if (!check.ok) return { ok: false, reason: "invalid", field: check.field, error: check.error };
   if (deps.createLimiter) {
-    const verdict = await deps.createLimiter.take(input.client ?? "unknown");
+    // Counted like votes: an IPv6 client by its /64, the block one subscriber gets.
+    const verdict = await deps.createLimiter.take(addressKey(input.client));
     if (!verdict.allowed) return { ok: false, reason: "rate-limited", retryAfter: verdict.retryAfter };
   }
   const poll = pollFromDraft(deps.random.pollId(), check.draft);

@@ -107,4 +107,26 @@ describe("the poll creation limit (POLL_CREATE_RATE_LIMIT)", () => {
     const [row] = await db.sql<{ n: string }[]>`SELECT count(*) AS n FROM polls WHERE id <> 'default'`;
     expect(Number(row?.n)).toBe(3);
   });
+
+  it("counts poll creation by an IPv6 client's /64, as votes are: rotating addresses in it doesn't help", async () => {
+    const config = parseNodeConfig({
+      POLL_CREATE_RATE_LIMIT: "2",
+      REDIS_PREFIX: redis.prefix,
+      TRUSTED_PROXY_HOPS: "1",
+    });
+    const logger = createJsonLogger({}, "error", () => {});
+    const app = buildWeb(config, { redis: redis.client, sql: db.sql }, { logger, hostname: "t" });
+    const create = (ip: string) =>
+      app.fetch(
+        new Request("http://vote.test/api/polls", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-Forwarded-For": ip },
+          body: JSON.stringify({ question: "?", options: ["a", "b"] }),
+        }),
+      );
+    expect((await create("2001:db8:1:2::1")).status).toBe(201);
+    expect((await create("2001:db8:1:2:aaaa::2")).status).toBe(201);
+    expect((await create("2001:db8:1:2:ffff:ffff:ffff:ffff")).status).toBe(429);
+    expect((await create("2001:db8:1:3::1")).status).toBe(201);
+  });
 });
