@@ -1,6 +1,5 @@
 import { addressKey } from "../domain/addresses.ts";
 import { hasOption, type Poll } from "../domain/polls.ts";
-import { findPoll, type PollLookup } from "./poll-lookup.ts";
 import type { BallotBox, Clock } from "./ports.ts";
 
 const MAX_FIELD_LENGTH = 64;
@@ -9,7 +8,8 @@ const VOTE_LIMIT_WINDOW_MS = 60_000;
 
 /** What casting a vote needs: the polls, where ballots go, and optionally a throttle and a clock. */
 export interface CastVoteDeps {
-  polls: PollLookup;
+  /** The poll a client named (the default one when none), for that client; undefined when there is none. */
+  findPoll(pollId: unknown, client: string | undefined): Promise<Poll | undefined>;
   ballotBox: BallotBox;
   /** Votes per client address (VOTE_RATE_LIMIT) and per voter (VOTER_RATE_LIMIT) per minute; 0 is off. */
   limits: { perAddress: number; perVoter: number };
@@ -42,7 +42,7 @@ export type CastVoteOutcome =
  * before anything is written.
  */
 export async function castVote(deps: CastVoteDeps, input: CastVoteInput): Promise<CastVoteOutcome> {
-  const poll = await findPoll(deps.polls, input.poll);
+  const poll = await deps.findPoll(input.poll, input.client);
   if (!poll) return { ok: false, reason: "unknown-poll" };
   if (poll.status === "closed") return { ok: false, reason: "closed", poll };
   const { choice } = input;

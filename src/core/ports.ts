@@ -97,6 +97,16 @@ export class UnavailableError extends Error {
   }
 }
 
+/** A client over a limit this process keeps itself (unknown polls asked for): HTTP 429 with Retry-After. */
+export class TooManyRequestsError extends Error {
+  override name = "TooManyRequestsError";
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Results that can't be read and were never read before (the database is away since start-up): HTTP 503. */
 export class ResultsUnavailableError extends Error {
   override name = "ResultsUnavailableError";

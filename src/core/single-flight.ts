@@ -1,6 +1,8 @@
 /** Values by key, each loaded at most once per `ttlMs`, however many callers ask meanwhile. */
 export interface SingleFlightCache<T> {
   get(key: string, load: () => Promise<T>): Promise<T>;
+  /** Whether a loaded value is remembered for `key` right now (no load would start). */
+  has(key: string): boolean;
   forget(key: string): void;
 }
 
@@ -14,31 +16,39 @@ export interface SingleFlightCache<T> {
  */
 export function createSingleFlightCache<T>(options: {
   ttlMs: number;
+  /** How long a particular value is remembered, when that depends on the value (an absence, say). */
+  ttlFor?: (value: T, key: string) => number;
   limit?: number;
   now?: () => number;
 }): SingleFlightCache<T> {
-  const { ttlMs } = options;
+  const { ttlMs, ttlFor } = options;
   const limit = options.limit ?? 10_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { at: number; value: Promise<T>; settled: boolean }>();
+  const entries = new Map<string, { at: number; value: Promise<T>; settled: boolean; ttl: number }>();
+  const fresh = (entry: { at: number; ttl: number }) => now() - entry.at < entry.ttl;
   return {
     get(key, load) {
       const hit = entries.get(key);
-      if (hit && (!hit.settled || now() - hit.at < ttlMs)) return hit.value;
+      if (hit && (!hit.settled || fresh(hit))) return hit.value;
       const value = load();
-      const entry = { at: now(), value, settled: false };
+      const entry = { at: now(), value, settled: false, ttl: ttlMs };
       entries.delete(key);
       entries.set(key, entry);
       if (entries.size > limit) entries.delete(entries.keys().next().value as string);
       value.then(
-        () => {
+        (loaded) => {
           entry.settled = true;
+          if (ttlFor) entry.ttl = ttlFor(loaded, key);
         },
         () => {
           if (entries.get(key) === entry) entries.delete(key);
         },
       );
       return value;
+    },
+    has(key) {
+      const hit = entries.get(key);
+      return hit?.settled === true && fresh(hit);
     },
     forget(key) {
       entries.delete(key);

@@ -1,5 +1,6 @@
+import { addressKey } from "../domain/addresses.ts";
 import type { BallotRow } from "../domain/csv.ts";
-import type { Poll, PollStatus } from "../domain/polls.ts";
+import { DEFAULT_POLL_ID, type Poll, type PollStatus } from "../domain/polls.ts";
 import { type CastVoteInput, type CastVoteOutcome, castVote } from "./cast-vote.ts";
 import { createLastKnownTallyReader } from "./last-known-tallies.ts";
 import {
@@ -13,22 +14,28 @@ import {
   setPollStatus,
 } from "./manage-polls.ts";
 import { createPollLookup, findPoll } from "./poll-lookup.ts";
-import type {
-  BallotBox,
-  Clock,
-  Logger,
-  PollArchive,
-  PollStore,
-  Randomness,
-  RateLimiter,
-  TallyReader,
-  VoteStore,
+import {
+  type BallotBox,
+  type Clock,
+  type Logger,
+  type PollArchive,
+  type PollStore,
+  type Randomness,
+  type RateLimiter,
+  type TallyReader,
+  TooManyRequestsError,
+  type VoteStore,
 } from "./ports.ts";
 import { createRandomness } from "./random.ts";
 import { type LiveResults, readResults } from "./read-results.ts";
+import { createTokenBuckets } from "./token-buckets.ts";
 
 /** How long each process remembers a poll: a close takes effect everywhere within about this. */
 const POLL_TTL_MS = 1_000;
+/** Polls reloaded from the record because the vote store lacked them, per process: a Redis restart heals at this pace. */
+const RELOADS = { perSecond: 20, burst: 100 };
+/** Unknown polls one client (an IPv6 /64) may ask this process for: 30 at once, then one a second. */
+const UNKNOWN_POLLS_PER_CLIENT = { perSecond: 1, burst: 30 };
 
 /** The ports and settings the web tier's use cases run on; each runtime wires its own adapters. */
 export interface UseCaseDeps {
@@ -57,12 +64,12 @@ export interface UseCaseDeps {
 /** What the web tier can do, each use case wired once to its ports. */
 export interface UseCases {
   /** The poll a client named (the default one when it named none); undefined when there is no such poll. */
-  findPoll(pollId: unknown): Promise<Poll | undefined>;
+  findPoll(pollId: unknown, client?: string): Promise<Poll | undefined>;
   /** The voter's current choice in a poll, or null. */
   currentChoice(poll: Poll, voter: string): Promise<string | null>;
   castVote(input: CastVoteInput): Promise<CastVoteOutcome>;
   /** A poll's counts, or the last ones read (marked not current) while the database is away. */
-  readResults(pollId: unknown): Promise<LiveResults | undefined>;
+  readResults(pollId: unknown, client?: string): Promise<LiveResults | undefined>;
   createPoll(input: { question: unknown; options: unknown; client: string | undefined }): Promise<CreatePollOutcome>;
   authorizeManager(pollId: unknown, token: string | undefined): Promise<ManageOutcome>;
   setPollStatus(pollId: unknown, token: string | undefined, status: PollStatus): Promise<ManageOutcome>;
@@ -74,14 +81,27 @@ export interface UseCases {
 
 /** Wires the use cases once, for the life of an app. */
 export function createUseCases(deps: UseCaseDeps): UseCases {
+  const reloads = createTokenBuckets(RELOADS);
   const polls = createPollLookup({
     defaultPoll: deps.defaultPoll,
     source: deps.pollStore,
     reload: (id) => deps.pollArchive.readPoll(id),
+    mayReload: () => reloads.take("all"),
     ttlMs: deps.pollTtlMs ?? POLL_TTL_MS,
   });
-  const results = { polls, readTallies: createLastKnownTallyReader(deps.readTallies, deps.logger) };
-  const casting = { polls, ballotBox: deps.ballotBox, limits: deps.voteLimits, clock: deps.clock };
+  const misses = createTokenBuckets(UNKNOWN_POLLS_PER_CLIENT);
+  /** findPoll, with a budget of unknown polls per client: ids at random can't each cost the stores a read. */
+  async function findPollFor(pollId: unknown, client: string | undefined): Promise<Poll | undefined> {
+    const key = addressKey(client);
+    if (client !== undefined && misses.empty(key) && !polls.remembers(pollId ?? DEFAULT_POLL_ID)) {
+      throw new TooManyRequestsError("Too many unknown polls from your address.", misses.secondsUntilToken(key));
+    }
+    const poll = await findPoll(polls, pollId);
+    if (!poll && client !== undefined) misses.take(key);
+    return poll;
+  }
+  const results = { findPoll: findPollFor, readTallies: createLastKnownTallyReader(deps.readTallies, deps.logger) };
+  const casting = { findPoll: findPollFor, ballotBox: deps.ballotBox, limits: deps.voteLimits, clock: deps.clock };
   const managing: PollDeps = {
     archive: deps.pollArchive,
     store: deps.pollStore,
@@ -90,10 +110,10 @@ export function createUseCases(deps: UseCaseDeps): UseCases {
     createLimiter: deps.pollCreateLimiter,
   };
   return {
-    findPoll: (pollId) => findPoll(polls, pollId),
+    findPoll: findPollFor,
     currentChoice: (poll, voter) => deps.voteStore.currentChoice(poll.id, voter),
     castVote: (input) => castVote(casting, input),
-    readResults: (pollId) => readResults(results, pollId),
+    readResults: (pollId, client) => readResults(results, pollId, client),
     createPoll: (input) => createPoll(managing, input),
     authorizeManager: (pollId, token) => authorizeManager(managing, pollId, token),
     setPollStatus: (pollId, token, status) => setPollStatus(managing, pollId, token, status),

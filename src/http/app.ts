@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { describeError } from "../core/logger.ts";
-import { ResultsUnavailableError, UnavailableError } from "../core/ports.ts";
+import { ResultsUnavailableError, TooManyRequestsError, UnavailableError } from "../core/ports.ts";
 import { createUseCases } from "../core/use-cases.ts";
 import type { AppDeps, AppServices } from "./deps.ts";
 import { respondWithError } from "./errors.tsx";
@@ -47,7 +47,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", createResultRoutes(services));
   app.route("/", createPollRoutes(services));
   app.route("/api", createApiRoutes(services));
-  app.route("/", createHealthRoutes(deps));
+  app.route("/", createHealthRoutes({ ...deps, rememberMs: deps.readinessRememberMs }));
 
   app.notFound((c) => respondWithError(c, 404, "Not found."));
 
@@ -69,6 +69,10 @@ export function createApp(deps: AppDeps): Hono {
           ? "Votes can't be taken right now; please try again in a few seconds."
           : "This can't be done right now; please try again in a few seconds.",
       );
+    }
+    if (error instanceof TooManyRequestsError) {
+      c.header("Retry-After", String(error.retryAfterSeconds));
+      return respondWithError(c, 429, `${error.message} Try again in a minute.`);
     }
     if (error instanceof ResultsUnavailableError) {
       c.header("Retry-After", "5");

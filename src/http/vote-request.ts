@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { LiveResults } from "../core/read-results.ts";
+import type { Poll } from "../domain/polls.ts";
 import type { AppServices } from "./deps.ts";
 import { noSuchPoll, refusedVote } from "./errors.tsx";
 import { ensureVoter } from "./middleware/voter-cookie.ts";
@@ -17,8 +18,15 @@ export async function castVoteFromRequest(c: Context, services: AppServices, pol
 }
 
 /** The results of a poll (the default one when `pollId` is empty); unknown polls are a 404. */
-export async function resultsOf(services: AppServices, pollId: unknown): Promise<LiveResults> {
-  const results = await services.useCases.readResults(pollId);
+export async function resultsOf(c: Context, services: AppServices, pollId: unknown): Promise<LiveResults> {
+  const results = await services.useCases.readResults(pollId, services.clientAddress(c));
   if (!results) throw noSuchPoll();
   return results;
+}
+
+/** The poll a request names (the default one when `pollId` is empty); unknown polls are a 404. */
+export async function pollOf(c: Context, services: AppServices, pollId: unknown): Promise<Poll> {
+  const poll = await services.useCases.findPoll(pollId, services.clientAddress(c));
+  if (!poll) throw noSuchPoll();
+  return poll;
 }

@@ -41,7 +41,7 @@ export interface Served {
 export function buildWeb(
   config: NodeConfig,
   connections: { redis: RedisClient; sql: Sql },
-  options: { logger: Logger; hostname: string },
+  options: { logger: Logger; hostname: string; pollTtlMs?: number },
 ): Served {
   const { redis, sql } = connections;
   const archive = createPostgresVoteArchive(sql);
@@ -73,6 +73,7 @@ export function buildWeb(
     clientAddress: createClientAddress(config.trustedProxyHops),
     cookieSigner: createCookieSigner(config.cookieSecret),
     observer: metrics.observer,
+    ...(options.pollTtlMs === undefined ? {} : { pollTtlMs: options.pollTtlMs }),
   });
   // On the app itself, so an unknown path still gets the app's 404 page.
   app.use("/static/*", serveStaticFiles());

@@ -3,17 +3,17 @@ import { HTTPException } from "hono/http-exception";
 import { ballotsCsv, resultsCsv } from "../../domain/csv.ts";
 import type { Poll } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
-import { noSuchPoll, refusedManager } from "../errors.tsx";
+import { refusedManager } from "../errors.tsx";
 import { manageTokenOf } from "../middleware/manage-cookie.ts";
 import { managePath, pollPaths, publicOrigin } from "../urls.ts";
-import { castVoteFromRequest, resultsOf } from "../vote-request.ts";
+import { castVoteFromRequest, pollOf, resultsOf } from "../vote-request.ts";
 
 /** The JSON API: results, votes for clients that aren't browsers, and polls. */
 export function createApiRoutes(services: AppServices): Hono {
   const { useCases } = services;
   const routes = new Hono();
 
-  routes.get("/results", async (c) => c.json(await resultsOf(services, c.req.query("poll"))));
+  routes.get("/results", async (c) => c.json(await resultsOf(c, services, c.req.query("poll"))));
 
   routes.post("/votes", async (c) => {
     const body = await readJsonObject(c, '{"vote": "a"}');
@@ -37,8 +37,7 @@ export function createApiRoutes(services: AppServices): Hono {
   });
 
   routes.get("/polls/:poll", async (c) => {
-    const poll = await useCases.findPoll(c.req.param("poll"));
-    if (!poll) throw noSuchPoll();
+    const poll = await pollOf(c, services, c.req.param("poll"));
     return c.json(describePoll(poll));
   });
 
@@ -54,7 +53,7 @@ export function createApiRoutes(services: AppServices): Hono {
   }
 
   routes.get("/polls/:poll/results.csv", async (c) => {
-    const results = await resultsOf(services, c.req.param("poll"));
+    const results = await resultsOf(c, services, c.req.param("poll"));
     return csv(c, `${results.poll}-results.csv`, resultsCsv(results));
   });
 

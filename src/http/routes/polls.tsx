@@ -2,11 +2,11 @@ import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { renderSVG } from "uqr";
 import type { AppServices } from "../deps.ts";
-import { noSuchPoll, refusedManager } from "../errors.tsx";
+import { refusedManager } from "../errors.tsx";
 import { manageTokenOf, setManageCookies } from "../middleware/manage-cookie.ts";
 import { managePath, pollPaths, publicOrigin } from "../urls.ts";
 import { ManagePage, NewPollPage } from "../views/poll-pages.tsx";
-import { resultsOf } from "../vote-request.ts";
+import { pollOf, resultsOf } from "../vote-request.ts";
 import { pollLinks, tooManyPolls } from "./api.ts";
 
 /** Pages for creating a poll, sharing it (QR code) and managing it. */
@@ -32,8 +32,7 @@ export function createPollRoutes(services: AppServices): Hono {
   });
 
   routes.get("/p/:poll/qr.svg", async (c) => {
-    const poll = await useCases.findPoll(c.req.param("poll"));
-    if (!poll) throw noSuchPoll();
+    const poll = await pollOf(c, services, c.req.param("poll"));
     const link = `${publicOrigin(c, config.publicUrl)}${pollPaths(poll).vote}`;
     // Error correction M and a 4-module quiet zone: scannable from the back of a room when shown large.
     const svg = renderSVG(link, { ecc: "M", border: 4, pixelSize: 10 });
@@ -54,7 +53,7 @@ export function createPollRoutes(services: AppServices): Hono {
     if (!allowed.ok) throw refusedManager(allowed.reason);
     c.header("Cache-Control", "no-store");
     c.header("Referrer-Policy", "no-referrer");
-    const results = await resultsOf(services, allowed.poll.id);
+    const results = await resultsOf(c, services, allowed.poll.id);
     const origin = publicOrigin(c, config.publicUrl);
     const paths = pollPaths(allowed.poll);
     return c.html(

@@ -37,7 +37,7 @@ export function createResultRoutes(services: AppServices): Hono {
   const routes = new Hono();
 
   async function page(c: Context, pollId: unknown) {
-    const results = await resultsOf(services, pollId);
+    const results = await resultsOf(c, services, pollId);
     return sendPage(
       c,
       render(`results-page|${keyOf(results)}`, () => <ResultsPage results={results} />),
@@ -45,7 +45,7 @@ export function createResultRoutes(services: AppServices): Hono {
   }
 
   async function fragment(c: Context, pollId: unknown) {
-    const results = await resultsOf(services, pollId);
+    const results = await resultsOf(c, services, pollId);
     const key = `results-fragment|${keyOf(results)}`;
     // The browser keeps the fragment and asks again with If-None-Match every second;
     // while the counts stand still the answer is a bodiless 304, and the browser hands

@@ -2,11 +2,10 @@ import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Poll } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
-import { noSuchPoll } from "../errors.tsx";
 import { ensureVoter } from "../middleware/voter-cookie.ts";
 import { sendPage } from "../views/render-cache.ts";
 import { BallotForm, VotePage } from "../views/vote-page.tsx";
-import { castVoteFromRequest } from "../vote-request.ts";
+import { castVoteFromRequest, pollOf } from "../vote-request.ts";
 
 const decoder = new TextDecoder();
 
@@ -16,8 +15,7 @@ export function createVoteRoutes(services: AppServices): Hono {
   const routes = new Hono();
 
   async function showBallot(c: Context, pollId: unknown) {
-    const poll = await useCases.findPoll(pollId);
-    if (!poll) throw noSuchPoll();
+    const poll = await pollOf(c, services, pollId);
     const voter = await ensureVoter(c, services.signer);
     const choice = voter.isNew ? null : await useCases.currentChoice(poll, voter.id);
     return sendPage(
