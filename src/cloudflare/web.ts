@@ -19,6 +19,9 @@ import { createRedisClient } from "./redis-client.ts";
 import { createTallyCache } from "./tally-cache.ts";
 import { createVoteStore } from "./vote-store.ts";
 
+/** /readyz checks Upstash and Hyperdrive at most this often per isolate: each check is a paid request. */
+const READINESS_REMEMBER_MS = 5_000;
+
 /** Hosts one isolate keeps an app for (a custom domain, workers.dev, a preview): a handful in practice. */
 const MAX_HOSTS = 8;
 
@@ -73,6 +76,7 @@ const appsFor = oncePerEnv((env: Env) => {
       hostname: "cloudflare",
       // Votes need Upstash and the queue only: PostgreSQL being away delays the tallies, never a vote.
       readiness: { redis: () => voteStore.ping() },
+      readinessRememberMs: READINESS_REMEMBER_MS,
       reported: { postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresVoteArchive(sql).ping()) },
       clientAddress,
       cookieSigner,

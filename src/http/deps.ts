@@ -17,6 +17,8 @@ export interface AppDeps extends Omit<UseCaseDeps, "defaultPoll" | "voteLimits">
   reported?: Record<string, () => Promise<void>>;
   /** False once shutdown has begun, so /readyz fails and load balancers drain us. */
   isAccepting?: () => boolean;
+  /** How long /readyz reuses its checks' results (0: checks on every call). */
+  readinessRememberMs?: number;
   /** The client's address, a key of the vote limits. */
   clientAddress?: (c: Context) => string | undefined;
   observer?: RequestObserver;

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createSingleFlightCache } from "../../core/single-flight.ts";
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -11,6 +12,12 @@ export interface HealthOptions {
   isAccepting?: (() => boolean) | undefined;
   /** Why the process is stuck, if it is (a consumer whose loop stopped turning); /healthz then fails. */
   stuck?: (() => Record<string, unknown> | undefined) | undefined;
+  /**
+   * How long the checks' results are reused (0: every call checks). On Workers
+   * each check is a paid request to Upstash or Hyperdrive, and anyone may call
+   * /readyz: one round of checks per isolate every few seconds is plenty.
+   */
+  rememberMs?: number | undefined;
 }
 
 /**
@@ -26,10 +33,13 @@ export function createHealthRoutes(options: HealthOptions): Hono {
     return stuck ? c.json({ status: "stuck", ...stuck }, 503) : c.json({ status: "ok" });
   });
 
+  const checks = () => Promise.all([runChecks(options.readiness), runChecks(options.reported ?? {})]);
+  const remembered = createSingleFlightCache<Awaited<ReturnType<typeof checks>>>({ ttlMs: options.rememberMs ?? 0 });
+
   routes.get("/readyz", async (c) => {
     c.header("Cache-Control", "no-store");
     if (options.isAccepting && !options.isAccepting()) return c.json({ status: "shutting down" }, 503);
-    const [gating, reported] = await Promise.all([runChecks(options.readiness), runChecks(options.reported ?? {})]);
+    const [gating, reported] = await remembered.get("checks", checks);
     const ready = Object.values(gating).every((state) => state === "ok");
     return c.json({ status: ready ? "ready" : "not ready", checks: { ...gating, ...reported } }, ready ? 200 : 503);
   });
