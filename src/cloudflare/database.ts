@@ -16,12 +16,16 @@ import { createPostgresPollArchive } from "../postgres/poll-archive.ts";
  * context ends.
  */
 export async function withHyperdrive<T>(hyperdrive: Hyperdrive, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(hyperdrive.connectionString, { max: 5, fetch_types: false, prepare: true, onnotice: () => {} });
+  const sql = open(hyperdrive);
   try {
     return await work(sql);
   } finally {
     waitUntil(sql.end({ timeout: 1 }).catch(() => {}));
   }
+}
+
+function open(hyperdrive: Hyperdrive): postgres.Sql {
+  return postgres(hyperdrive.connectionString, { max: 5, fetch_types: false, prepare: true, onnotice: () => {} });
 }
 
 /** The PollArchive through Hyperdrive: each call opens its own client, as Hyperdrive pools the connections. */
@@ -34,6 +38,14 @@ export function createHyperdrivePollArchive(hyperdrive: Hyperdrive): PollArchive
     readPoll: (id) => through((archive) => archive.readPoll(id)),
     readManageTokenHash: (id) => through((archive) => archive.readManageTokenHash(id)),
     setStatus: (id, status) => through((archive) => archive.setStatus(id, status)),
-    readBallots: (id) => through((archive) => archive.readBallots(id)),
+    // A client of its own for as long as the cursor is read; ended once the reader stops.
+    async *readBallots(id) {
+      const sql = open(hyperdrive);
+      try {
+        yield* createPostgresPollArchive(sql).readBallots(id);
+      } finally {
+        waitUntil(sql.end({ timeout: 1 }).catch(() => {}));
+      }
+    },
   };
 }

@@ -96,8 +96,8 @@ export async function exportBallots(
   deps: PollDeps,
   pollId: unknown,
   token: string | undefined,
-): Promise<{ ok: true; poll: Poll; rows: BallotRow[] } | Refused> {
+): Promise<{ ok: true; poll: Poll; rows: AsyncIterable<BallotRow[]> } | Refused> {
   const allowed = await authorizeManager(deps, pollId, token);
   if (!allowed.ok) return allowed;
-  return { ...allowed, rows: await deps.archive.readBallots(allowed.poll.id) };
+  return { ...allowed, rows: deps.archive.readBallots(allowed.poll.id) };
 }

@@ -129,8 +129,12 @@ export interface PollArchive {
   readManageTokenHash(id: string): Promise<string | null | undefined>;
   /** Sets the status; returns the poll as it now is, or undefined when there is no such poll. */
   setStatus(id: string, status: PollStatus): Promise<Poll | undefined>;
-  /** Every voter's current ballot in the poll, oldest first. */
-  readBallots(id: string): Promise<BallotRow[]>;
+  /**
+   * Every voter's current ballot in the poll, oldest first, a chunk at a
+   * time from a cursor: a poll of a million voters is never held in memory.
+   * Ending the iteration early releases the cursor.
+   */
+  readBallots(id: string): AsyncIterable<BallotRow[]>;
 }
 
 /** Where new ids and tokens come from: random, URL-safe. */

@@ -76,7 +76,7 @@ export interface UseCases {
   exportBallots(
     pollId: unknown,
     token: string | undefined,
-  ): Promise<{ ok: true; poll: Poll; rows: BallotRow[] } | Refused>;
+  ): Promise<{ ok: true; poll: Poll; rows: AsyncIterable<BallotRow[]> } | Refused>;
 }
 
 /** Wires the use cases once, for the life of an app. */

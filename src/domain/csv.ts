@@ -14,7 +14,12 @@ export function csvField(value: string | number): string {
 
 /** A CSV document: a header line, then one line per row, CRLF line ends. */
 export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  return [header, ...rows].map((row) => `${row.map(csvField).join(",")}\r\n`).join("");
+  return [header, ...rows].map(csvLine).join("");
+}
+
+/** One CSV line, CRLF ended. */
+function csvLine(row: readonly (string | number)[]): string {
+  return `${row.map(csvField).join(",")}\r\n`;
 }
 
 /** `results.csv`: one line per option, in the poll's order. */
@@ -32,10 +37,14 @@ export interface BallotRow {
   castAt: string;
 }
 
-/** `ballots.csv`: one line per voter, the voter as a salted hash. */
-export function ballotsCsv(rows: readonly BallotRow[]): string {
-  return toCsv(
-    ["voter", "option_id", "cast_at"],
-    rows.map((row) => [row.voter, row.option, row.castAt]),
-  );
+const BALLOTS_HEADER = ["voter", "option_id", "cast_at"] as const;
+
+/** `ballots.csv`, one line per voter, the voter as a salted hash: the header, then each chunk of rows as they come. */
+export async function* ballotsCsvChunks(chunks: AsyncIterable<readonly BallotRow[]>): AsyncGenerator<string> {
+  yield csvLine(BALLOTS_HEADER);
+  for await (const rows of chunks) if (rows.length > 0) yield ballotLines(rows);
+}
+
+function ballotLines(rows: readonly BallotRow[]): string {
+  return rows.map((row) => csvLine([row.voter, row.option, row.castAt])).join("");
 }

@@ -30,6 +30,7 @@ export function createApp(deps: AppDeps): Hono {
       defaultPoll: config.defaultPoll,
       voteLimits: { perAddress: config.voteRateLimit, perVoter: config.voterRateLimit },
     }),
+    logger: deps.logger,
     config,
     signer: deps.cookieSigner,
     hostname: deps.hostname,

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppConfig } from "../core/config.ts";
-import type { CookieSigner, RequestObserver } from "../core/ports.ts";
+import type { CookieSigner, Logger, RequestObserver } from "../core/ports.ts";
 import type { UseCaseDeps, UseCases } from "../core/use-cases.ts";
 import type { RenderCache } from "./views/render-cache.ts";
 
@@ -27,6 +27,7 @@ export interface AppDeps extends Omit<UseCaseDeps, "defaultPoll" | "voteLimits">
 /** What createApp builds once and hands to every route: the use cases and what the pages need. */
 export interface AppServices {
   useCases: UseCases;
+  logger: Logger;
   config: AppConfig;
   signer: CookieSigner;
   hostname: string;

@@ -3,6 +3,8 @@ import type { PollArchive } from "../core/ports.ts";
 import type { Poll, PollOption, PollStatus } from "../domain/polls.ts";
 
 type Sql = postgres.Sql;
+/** Ballots fetched from the cursor at a time: a few hundred KiB in memory, whatever the poll's size. */
+const BALLOTS_PER_CHUNK = 1_000;
 type PollRow = { id: string; question: string; options: PollOption[]; status: PollStatus };
 
 function toPoll(row: PollRow): Poll {
@@ -47,14 +49,20 @@ export function createPostgresPollArchive(sql: Sql): PollArchive {
       return row ? toPoll(row) : undefined;
     },
 
-    async readBallots(id) {
-      const rows = await sql<{ voter: string; option: string; cast_at: Date }[]>`
+    async *readBallots(id) {
+      const rows = sql<{ voter: string; option: string; cast_at: Date }[]>`
         SELECT encode(sha256(p.voter_salt || convert_to(v.voter_id, 'UTF8')), 'hex') AS voter,
                v.option_id AS option, v.cast_at
         FROM votes v JOIN polls p ON p.id = v.poll_id
         WHERE v.poll_id = ${id}
         ORDER BY v.cast_at, v.voter_id`;
-      return rows.map((row) => ({ voter: row.voter, option: row.option, castAt: new Date(row.cast_at).toISOString() }));
+      for await (const chunk of rows.cursor(BALLOTS_PER_CHUNK)) {
+        yield chunk.map((row) => ({
+          voter: row.voter,
+          option: row.option,
+          castAt: new Date(row.cast_at).toISOString(),
+        }));
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ballotsCsv, resultsCsv } from "../../domain/csv.ts";
+import { describeError } from "../../core/logger.ts";
+import { ballotsCsvChunks, resultsCsv } from "../../domain/csv.ts";
 import type { Poll } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
 import { refusedManager } from "../errors.tsx";
@@ -60,7 +61,7 @@ export function createApiRoutes(services: AppServices): Hono {
   routes.get("/polls/:poll/ballots.csv", async (c) => {
     const exported = await useCases.exportBallots(c.req.param("poll"), manageTokenOf(c));
     if (!exported.ok) throw refusedManager(exported.reason);
-    return csv(c, `${exported.poll.id}-ballots.csv`, ballotsCsv(exported.rows));
+    return csv(c, `${exported.poll.id}-ballots.csv`, await streamOf(ballotsCsvChunks(exported.rows), services));
   });
 
   return routes;
@@ -105,7 +106,44 @@ async function readJsonObject(c: Context, example: string): Promise<Record<strin
   return body as Record<string, unknown>;
 }
 
-function csv(c: Context, filename: string, body: string) {
+/**
+ * The chunks as a response body, read as the client reads (backpressure):
+ * memory holds a chunk or two, whatever the total. The first chunks are read
+ * before answering, so a database that fails at once gets an error status,
+ * not a 200 that breaks off; a failure later ends the body early and is logged.
+ */
+async function streamOf(chunks: AsyncIterable<string>, services: AppServices): Promise<ReadableStream<Uint8Array>> {
+  const encoder = new TextEncoder();
+  const iterator = chunks[Symbol.asyncIterator]();
+  const first: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const next = await iterator.next();
+    if (next.done) break;
+    first.push(next.value);
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const ready = first.shift();
+        if (ready !== undefined) return controller.enqueue(encoder.encode(ready));
+        try {
+          const next = await iterator.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        } catch (error) {
+          services.logger.error("export.failed", describeError(error));
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+function csv(c: Context, filename: string, body: string | ReadableStream<Uint8Array>) {
   return c.body(body, 200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="${filename.replace(/[^\w.-]/g, "_")}"`,
