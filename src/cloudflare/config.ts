@@ -7,7 +7,7 @@ import {
   SETTING_GROUPS,
 } from "../core/config.ts";
 import type { Ballot } from "../domain/ballots.ts";
-import { shardBinding, shardQueues } from "./queue-shards.ts";
+import { shardBinding } from "./queue-shards.ts";
 
 /** What the web Worker needs beyond the shared settings. */
 export interface WebConfig extends AppConfig {
@@ -64,4 +64,17 @@ export function parseConsumerEnv(env: { HYPERDRIVE?: unknown; VOTES?: unknown })
     ],
   });
   return { ...commonConfig(values), requeueDelaySeconds: values.REQUEUE_DELAY_SECONDS };
+}
+
+/** The producer bindings of the first `shards` shards, in shard order; undefined where one is missing. */
+function shardQueues<T>(env: object, shards: number): (Queue<T> | undefined)[] {
+  const bindings = env as Record<string, unknown>;
+  return Array.from({ length: shards }, (_, shard) => {
+    const queue = bindings[shardBinding(shard)];
+    return isQueue(queue) ? (queue as Queue<T>) : undefined;
+  });
+}
+
+function isQueue(value: unknown): boolean {
+  return typeof value === "object" && value !== null && typeof (value as { send?: unknown }).send === "function";
 }

@@ -9,7 +9,7 @@ import { createPostgresVoteArchive } from "../postgres/vote-archive.ts";
 import { type ConsumerConfig, parseConsumerEnv } from "./config.ts";
 import { withHyperdrive } from "./database.ts";
 import { oncePerEnv } from "./once-per-env.ts";
-import { shardBinding, shardOfQueue } from "./queue-shards.ts";
+import { DEAD_LETTER_QUEUE, shardBinding, shardOfQueue } from "./queue-shards.ts";
 
 /** The consumer Worker's bindings (its `Env` is generated from workers/consumer/wrangler.toml). */
 export interface ConsumerBindings extends ConfigSource {
@@ -27,9 +27,6 @@ export interface ConsumerBindings extends ConfigSource {
    */
   VOTES_DEAD?: Queue;
 }
-
-/** The dead-letter queue's name, as in workers/consumer/wrangler.toml: its batches are the last stop. */
-export const DEAD_LETTER_QUEUE = "votes-dead";
 
 /**
  * Deliveries of a batch the database failed that are retried in place

@@ -4,6 +4,12 @@
  * old names, so going from 1 shard to N keeps the queue and whatever waits in it.
  */
 
+/** The dead-letter queue's name, as in workers/consumer/wrangler.toml: its batches are the last stop. */
+export const DEAD_LETTER_QUEUE = "votes-dead";
+
+/** The consumer Worker's producer binding to the dead-letter queue. */
+export const DEAD_LETTER_BINDING = "VOTES_DEAD";
+
 /** Most shards VOTE_QUEUE_SHARDS may ask for: 16 queues take 80,000 ballots/s. */
 export const MAX_VOTE_QUEUE_SHARDS = 16;
 
@@ -37,17 +43,4 @@ export function shardOfVoter(voter: string, shards: number): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % shards;
-}
-
-/** The producer bindings of the first `shards` shards, in shard order; undefined where one is missing. */
-export function shardQueues<T>(env: object, shards: number): (Queue<T> | undefined)[] {
-  const bindings = env as Record<string, unknown>;
-  return Array.from({ length: shards }, (_, shard) => {
-    const queue = bindings[shardBinding(shard)];
-    return isQueue(queue) ? (queue as Queue<T>) : undefined;
-  });
-}
-
-function isQueue(value: unknown): boolean {
-  return typeof value === "object" && value !== null && typeof (value as { send?: unknown }).send === "function";
 }
