@@ -77,6 +77,9 @@ const wrangler = spawn(
     port,
     "--ip",
     "127.0.0.1",
+    // wrangler.toml routes the Worker to its custom domain; locally it must see the address it is
+    // reached at (localhost:8787), or its links and QR codes would point at the production domain.
+    "--infer-origin-from-routes=false",
     "--var",
     `UPSTASH_REDIS_REST_URL:${bridge.url}`,
     ...process.argv.slice(2),

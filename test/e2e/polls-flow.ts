@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "../helpers/browser.ts";
@@ -241,6 +243,38 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
       await manage.screenshot({ path: `test-results/${shot}-polls-manage-page.png`, fullPage: true });
       expect(problems).toEqual([]);
       for (const context of [manager, watcher, voterOne, voterTwo]) await context.close();
+    });
+
+    it("opens the manage link followed from another site (a webmail or chat page): the manage page, its address cleaned", async () => {
+      const created = await fetch(`${base}/api/polls`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "Opened from a webmail?", options: ["Yes", "No"] }),
+      });
+      const { id, links } = (await created.json()) as { id: string; links: { manage: string } };
+      // Another site: localhost is not 127.0.0.1's site, so the link's navigation is cross-site.
+      const webmail = createServer((_request, response) => {
+        response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+        response.end(`<!DOCTYPE html><title>Inbox</title><a id="open" href="${links.manage}">Manage your poll</a>`);
+      });
+      await new Promise<void>((resolve) => webmail.listen(0, "127.0.0.1", resolve));
+      const port = (webmail.address() as AddressInfo).port;
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`http://localhost:${port}/`);
+        await Promise.all([page.waitForURL(`${base}/p/${id}/manage`), page.click("#open")]);
+        expect(await page.locator("h1").textContent()).toBe("Opened from a webmail?");
+        expect(await page.locator("#status").textContent()).toBe("open");
+        const cookies = (await context.cookies()).filter((cookie) => cookie.name === "manage_token");
+        expect(cookies.map((cookie) => cookie.sameSite)).toEqual(["Strict", "Strict"]);
+        // The page's own actions work with the cookie: close from it.
+        await Promise.all([page.waitForURL(`${base}/p/${id}/manage`), page.click("#close")]);
+        expect(await page.locator("#status").textContent()).toBe("closed");
+      } finally {
+        await context.close();
+        await new Promise((resolve) => webmail.close(resolve));
+      }
     });
 
     it("refuses a bad field on /new with 400, keeps what was typed and says why beside the field", async () => {

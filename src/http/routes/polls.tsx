@@ -5,7 +5,7 @@ import type { AppServices } from "../deps.ts";
 import { refusedManager } from "../errors.tsx";
 import { manageTokenOf, setManageCookies } from "../middleware/manage-cookie.ts";
 import { managePath, pollPaths, publicOrigin } from "../urls.ts";
-import { ManagePage, NewPollPage } from "../views/poll-pages.tsx";
+import { ManageHandoffPage, ManagePage, NewPollPage } from "../views/poll-pages.tsx";
 import { pollOf, resultsOf } from "../vote-request.ts";
 import { pollLinks, tooManyPolls } from "./api.ts";
 
@@ -43,11 +43,15 @@ export function createPollRoutes(services: AppServices): Hono {
     const pollId = c.req.param("poll");
     const fromLink = c.req.query("token");
     if (fromLink !== undefined) {
-      // The manage link's token is traded for the cookie, and the address bar is cleaned.
+      // The manage link's token is traded for the cookie, and the address bar is cleaned. Not by a
+      // redirect: followed from another site (a webmail, a chat), a redirect is still that site's
+      // navigation, and the browser withholds the SameSite=Strict cookie it just got. The page's
+      // own refresh is a navigation from this site, so the cookie goes with it.
       const allowed = await useCases.authorizeManager(pollId, fromLink);
       if (!allowed.ok) throw refusedManager(allowed.reason);
       setManageCookies(c, allowed.poll.id, fromLink);
-      return c.redirect(managePath(allowed.poll.id), 303);
+      c.header("Cache-Control", "no-store");
+      return c.html(<ManageHandoffPage path={managePath(allowed.poll.id)} />);
     }
     const allowed = await useCases.authorizeManager(pollId, manageTokenOf(c));
     if (!allowed.ok) throw refusedManager(allowed.reason);

@@ -15,7 +15,7 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export function Layout(props: { title: string; children?: Child }) {
+export function Layout(props: { title: string; refreshTo?: string; children?: Child }) {
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -24,6 +24,7 @@ export function Layout(props: { title: string; children?: Child }) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
+          {props.refreshTo ? <meta http-equiv="refresh" content={`0; url=${props.refreshTo}`} /> : null}
           <title>{props.title}</title>
           <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/static/app.css" />

@@ -58,6 +58,20 @@ export function NewPollPage({ form }: { form: NewPollForm }) {
   );
 }
 
+/** Between the manage link and the manage page: this site's own navigation to the clean address. */
+export function ManageHandoffPage({ path }: { path: string }) {
+  return (
+    <Layout title="Opening the manage page" refreshTo={path}>
+      <h1>Opening the manage page…</h1>
+      <p>
+        <a id="continue" href={path}>
+          Continue to the manage page
+        </a>
+      </p>
+    </Layout>
+  );
+}
+
 export interface ManageView {
   results: LiveResults;
   voteLink: string;
