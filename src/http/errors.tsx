@@ -12,8 +12,10 @@ export function respondWithError(
   message: string,
   headers?: Headers,
 ): Response | Promise<Response> {
-  const retryAfter = headers?.get("retry-after");
-  if (retryAfter) c.header("Retry-After", retryAfter);
+  for (const name of ["Retry-After", "Connection"]) {
+    const value = headers?.get(name);
+    if (value) c.header(name, value);
+  }
   const code = status as ContentfulStatusCode;
   if (c.req.path.startsWith("/api/")) return c.json({ error: message }, code);
   if (c.req.header("hx-request") === "true") return c.html(html`<span>${message}</span>`, code);
