@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { createDefaultPoll, type Poll } from "../domain/polls.ts";
+import { createDefaultPoll, labelProblem, type Poll } from "../domain/polls.ts";
 import type { LogLevel } from "./logger.ts";
 
 /** Where settings come from: process.env on Node, the bindings object on Workers. */
@@ -67,13 +67,15 @@ function url(protocols: readonly string[], example: string, fallback?: string) {
   return fallback === undefined ? schema : v.optional(schema, fallback);
 }
 
-/** An option label of the default poll. */
+/** An option label of the default poll: checked as a poll's labels are. */
 function label(fallback: string) {
   return v.optional(
     v.pipe(
       v.string("must be a string"),
-      v.check((raw) => raw.trim() !== "", "must not be blank"),
-      v.maxLength(100, "must be at most 100 characters"),
+      v.rawCheck(({ dataset, addIssue }) => {
+        const problem = dataset.typed ? labelProblem(dataset.value, 100) : undefined;
+        if (problem) addIssue({ message: problem });
+      }),
       v.transform((raw) => raw.trim()),
     ),
     fallback,

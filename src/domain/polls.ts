@@ -55,13 +55,45 @@ export interface PollDraft {
 export type DraftCheck = { ok: true; draft: PollDraft } | { ok: false; field: "question" | "options"; error: string };
 
 /**
+ * What shows nothing on a page: control and format characters (zero-width
+ * spaces and joiners, bidi marks, the BOM), white space, and the rest of
+ * Unicode's default-ignorable code points (fillers, variation selectors...).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}]/gu;
+const CONTROL = /\p{Cc}/u;
+
+/** The text as a reader sees it: for telling blank text, and two labels that look the same, apart. */
+export function visibleText(text: string): string {
+  return text.replace(INVISIBLE, "");
+}
+
+/**
+ * Why a label (question or option) can't be used, or undefined: not text,
+ * not Unicode (half a surrogate pair), holding a control character (a NUL
+ * is refused by PostgreSQL; the others have no business in a label), blank
+ * once what shows nothing is taken away, or longer than `max`.
+ */
+export function labelProblem(value: unknown, max: number): string | undefined {
+  if (typeof value !== "string") return "must be text";
+  const text = value.trim();
+  // String.prototype.isWellFormed (ES2024, in Node 20+ and workerd): no half of a surrogate pair.
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) return "must be Unicode text";
+  if (CONTROL.test(text)) return "must not hold control characters";
+  if (visibleText(text) === "") return "must not be blank";
+  if (text.length > max) return `must be at most ${max} characters`;
+  return undefined;
+}
+
+/**
  * Checks what a creator sent: a question of 1-200 characters and 2-10
- * options of 1-80 characters each, no two the same ignoring case (text is
- * trimmed first). The refusal names the field, for the API and the form.
+ * options of 1-80 characters each, no two the same ignoring case and what
+ * shows nothing (text is trimmed first); nothing blank to the eye, and no
+ * control characters. The refusal names the field, for the API and the form.
  */
 export function checkPollDraft(question: unknown, options: unknown): DraftCheck {
-  if (typeof question !== "string" || question.trim().length === 0 || question.trim().length > QUESTION_MAX) {
-    return { ok: false, field: "question", error: `question must be text of 1 to ${QUESTION_MAX} characters` };
+  const questionProblem = labelProblem(question, QUESTION_MAX);
+  if (questionProblem) {
+    return { ok: false, field: "question", error: `question ${questionProblem} (1 to ${QUESTION_MAX} characters)` };
   }
   if (!Array.isArray(options) || options.length < OPTIONS_MIN || options.length > OPTIONS_MAX) {
     return {
@@ -72,18 +104,18 @@ export function checkPollDraft(question: unknown, options: unknown): DraftCheck 
   }
   const labels: string[] = [];
   for (const option of options) {
-    if (typeof option !== "string" || option.trim().length === 0 || option.trim().length > OPTION_LABEL_MAX) {
-      return { ok: false, field: "options", error: `options must each be text of 1 to ${OPTION_LABEL_MAX} characters` };
-    }
-    labels.push(option.trim());
+    const problem = labelProblem(option, OPTION_LABEL_MAX);
+    if (problem)
+      return { ok: false, field: "options", error: `options each ${problem} (1 to ${OPTION_LABEL_MAX} characters)` };
+    labels.push((option as string).trim());
   }
   const seen = new Set<string>();
   for (const label of labels) {
-    const key = label.toLocaleLowerCase("en-US");
+    const key = visibleText(label).toLocaleLowerCase("en-US");
     if (seen.has(key)) return { ok: false, field: "options", error: `options must differ: "${label}" is there twice` };
     seen.add(key);
   }
-  return { ok: true, draft: { question: question.trim(), options: labels } };
+  return { ok: true, draft: { question: (question as string).trim(), options: labels } };
 }
 
 /** The poll a checked draft becomes: option ids a, b, c ... in the order given. */

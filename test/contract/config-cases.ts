@@ -25,6 +25,8 @@ export const SHARED_CONFIG_CASES: { env: Record<string, string>; problems: strin
   { env: { LOG_LEVEL: "loud" }, problems: ["LOG_LEVEL must be one of debug, info, warn, error"] },
   { env: { REDIS_PREFIX: "a b" }, problems: ["REDIS_PREFIX may only hold letters, digits and : . - _"] },
   { env: { OPTION_A: "   " }, problems: ["OPTION_A must not be blank"] },
+  { env: { OPTION_A: "\u200b" }, problems: ["OPTION_A must not be blank"] },
+  { env: { OPTION_B: "Do\u0000gs" }, problems: ["OPTION_B must not hold control characters"] },
   { env: { OPTION_B: "x".repeat(101) }, problems: ["OPTION_B must be at most 100 characters"] },
   { env: { OPTION_A: "Same", OPTION_B: " Same " }, problems: ["OPTION_A and OPTION_B must differ"] },
   { env: { COOKIE_SECRET: "short" }, problems: ["COOKIE_SECRET must be at least 16 characters"] },

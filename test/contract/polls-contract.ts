@@ -74,16 +74,29 @@ export function describePollsContract(name: string, openTarget: () => Promise<Ht
           [{ question: "?", options: ["Tea", "tea"] }, "options"],
           [{ question: "?", options: ["a", "x".repeat(81)] }, "options"],
           [{ question: "?" }, "options"],
+          // PostgreSQL refuses a NUL in text: that was a 500.
+          [{ question: "Tea\u0000?", options: ["a", "b"] }, "question"],
+          [{ question: "?", options: ["Tea", "Cof\u0000fee"] }, "options"],
+          [{ question: "?", options: ["Tea", "Coffee\u0007"] }, "options"],
+          // Blank once what shows nothing is taken away: a lone zero-width space, bidi marks, a filler.
+          [{ question: "\u200b", options: ["a", "b"] }, "question"],
+          [{ question: "?", options: ["Tea", "\u200b"] }, "options"],
+          [{ question: "?", options: ["Tea", "\u200e\u2060\ufeff \u3164"] }, "options"],
+          // The same answer twice, one of them with an invisible character in it.
+          [{ question: "?", options: ["Tea", "T\u200bea"] }, "options"],
+          // Not Unicode text: half of a surrogate pair.
+          [{ question: "\ud83d?", options: ["a", "b"] }, "question"],
         ];
         for (const [body, field] of cases) {
           const response = await client.postJson("/api/polls", body);
+          expect(response.headers.get("content-type"), JSON.stringify(body)).toMatch(/^application\/json/);
           expect(response.status, JSON.stringify(body)).toBe(400);
           expect(((await response.json()) as { error: string }).error).toMatch(new RegExp(`^${field}\\b`));
         }
         const form = await client.postForm("/new", "question=&option=Tea&option=Coffee&option=");
         expect(form.status).toBe(400);
         const page = await form.text();
-        expect(page).toMatch(/id="question-error"[^>]*>question must be/);
+        expect(page).toMatch(/id="question-error"[^>]*>question must not be blank/);
         expect(page).toMatch(/<input id="option-1" name="option" value="Tea"/);
       }));
 
