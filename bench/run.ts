@@ -2,7 +2,7 @@
 // machine with Redis, PostgreSQL and the load generator (autocannon) all
 // local. Each figure is printed next to its target or its reference from the
 // same run. It prints figures; it never fails because the machine was slow.
-// BENCH_ONLY=vote,consumer,results,export,workers,image runs some sections.
+// BENCH_ONLY=vote,consumer,results,export,workers,recovery,image runs some sections.
 import { measureConsumer } from "./consumer.ts";
 import { measureImage } from "./container.ts";
 import { measureExport } from "./export.ts";
@@ -10,8 +10,9 @@ import { allocator, CONNECTIONS, openBenchStore, type Row, SECONDS } from "./lib
 import { measureResults } from "./results.ts";
 import { measureVotePath } from "./vote-path.ts";
 import { measureWorkers } from "./workers.ts";
+import { measureWorkersRecovery } from "./workers-recovery.ts";
 
-const only = new Set((process.env.BENCH_ONLY ?? "vote,consumer,results,export,workers,image").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "vote,consumer,results,export,workers,recovery,image").split(","));
 const rows: Row[] = [];
 
 console.log(
@@ -27,6 +28,7 @@ try {
 } finally {
   await store.close();
 }
+if (only.has("recovery")) rows.push(...(await measureWorkersRecovery()));
 if (only.has("image")) rows.push(...(await measureImage(CONNECTIONS)));
 
 const width = (i: 0 | 1 | 2) => Math.max(...rows.map((row) => row[i].length), 7);

@@ -7,8 +7,8 @@ const RETRY_AFTER_SECONDS = 5;
 
 /**
  * BallotBox in two steps: the limits and the atomic record in Upstash, then
- * the Cloudflare Queue. When the queue refuses the ballot (its 5,000
- * messages/s, an outage), the record is undone, so Upstash never shows a
+ * the Cloudflare Queue. When the queue refuses the ballot (over its rate,
+ * an outage), the record is undone, so Upstash never shows a
  * choice that will not be counted, and the voter is told to try again (503).
  */
 export function createBallotBox(recorder: ChoiceRecorder, publisher: VotePublisher, logger: Logger): BallotBox {

@@ -10,6 +10,7 @@ import { type ConsumerConfig, parseConsumerEnv } from "./config.ts";
 import { withHyperdrive } from "./database.ts";
 import { oncePerEnv } from "./once-per-env.ts";
 import { DEAD_LETTER_QUEUE, shardBinding, shardOfQueue } from "./queue-shards.ts";
+import { FAST_RETRIES, retryDelaySeconds, withJitter } from "./retries.ts";
 
 /** The consumer Worker's bindings (its `Env` is generated from workers/consumer/wrangler.toml). */
 export interface ConsumerBindings extends ConfigSource {
@@ -27,17 +28,6 @@ export interface ConsumerBindings extends ConfigSource {
    */
   VOTES_DEAD?: Queue;
 }
-
-/**
- * Deliveries of a batch the database failed that are retried in place
- * (after 2, 4, 8, 16 s) before its ballots are handed back to the queue.
- * Each retry counts toward max_retries (10 for `votes`), so this stays well
- * below it: a database outage never dead-letters a ballot.
- */
-export const FAST_RETRIES = 4;
-
-/** Longest wait between two tries of a message that keeps failing here. */
-const MAX_RETRY_DELAY_SECONDS = 300;
 
 /** Messages per sendBatch call (the platform's limit). */
 const SEND_BATCH_LIMIT = 100;
@@ -59,10 +49,6 @@ async function saveDefaultPollOnce(env: object, save: () => Promise<void>): Prom
   if (defaultPollSaved.has(env)) return;
   await save();
   defaultPollSaved.add(env);
-}
-
-function backoffSeconds(attempts: number): number {
-  return Math.min(MAX_RETRY_DELAY_SECONDS, 2 ** Math.max(1, attempts));
 }
 
 /**
@@ -166,7 +152,7 @@ async function deadLetter(
       );
     }
   } catch (error) {
-    for (const { message } of dead) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    for (const { message } of dead) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     logger.error("vote.dead_letter_failed", { ...describeError(error), size: dead.length });
     return;
   }
@@ -196,24 +182,25 @@ async function retryLater(
     else for (const message of messages) message.retry({ delaySeconds });
   };
   if (attempts <= FAST_RETRIES) {
-    const delaySeconds = backoffSeconds(attempts);
+    const delaySeconds = retryDelaySeconds(attempts);
     logger.error("batch.retry", { ...describeError(error), queue: queueName, size, attempts, delaySeconds });
     retryAll(delaySeconds);
     return;
   }
   const queue = requeueTarget(queueName, env);
+  const requeueDelaySeconds = config.requeueDelaySeconds === 0 ? 0 : withJitter(config.requeueDelaySeconds);
   try {
     for (let i = 0; i < size; i += SEND_BATCH_LIMIT) {
       await queue.sendBatch(
         messages
           .slice(i, i + SEND_BATCH_LIMIT)
           .map((message) => ({ body: message.body, contentType: "json" as const })),
-        { delaySeconds: config.requeueDelaySeconds },
+        { delaySeconds: requeueDelaySeconds },
       );
     }
   } catch (sendError) {
     // The queue refused too: keep the messages here. Any already re-sent come back twice, which changes nothing.
-    const delaySeconds = backoffSeconds(attempts);
+    const delaySeconds = retryDelaySeconds(attempts);
     logger.error("batch.requeue_failed", {
       ...describeError(sendError),
       cause: describeError(error),
@@ -230,7 +217,7 @@ async function retryLater(
     queue: queueName,
     size,
     attempts,
-    delaySeconds: config.requeueDelaySeconds,
+    delaySeconds: requeueDelaySeconds,
   });
   if (whole) batch.ackAll();
   else for (const message of messages) message.ack();

@@ -10,7 +10,7 @@ export const DEAD_LETTER_QUEUE = "votes-dead";
 /** The consumer Worker's producer binding to the dead-letter queue. */
 export const DEAD_LETTER_BINDING = "VOTES_DEAD";
 
-/** Most shards VOTE_QUEUE_SHARDS may ask for: 16 queues take 80,000 ballots/s. */
+/** Most shards VOTE_QUEUE_SHARDS may ask for (docs/capacity.md: what each queue takes). */
 export const MAX_VOTE_QUEUE_SHARDS = 16;
 
 /** The producer binding of a shard: VOTES, VOTES_1, VOTES_2, ... */

@@ -134,8 +134,10 @@ export const SETTINGS = {
   UPSTASH_REDIS_REST_URL: url(["https:", "http:"], "https://<database>.upstash.io"),
   UPSTASH_REDIS_REST_TOKEN: text(),
   VOTE_QUEUE_SHARDS: wholeNumber(1, 1, 16),
-  // The consumer Worker: at most 12 hours, the longest delay a queue accepts.
-  REQUEUE_DELAY_SECONDS: wholeNumber(300, 0, 43_200),
+  // The consumer Worker: how long ballots handed back to the queue during a database outage wait
+  // (jittered); at most 12 hours, the longest delay a queue accepts. It bounds how long the counts
+  // stay short once the database is back.
+  REQUEUE_DELAY_SECONDS: wholeNumber(30, 0, 43_200),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -5,7 +5,7 @@ import type { CookieSigner } from "../core/ports.ts";
 /**
  * The voter cookie's HMAC-SHA256 with Node's synchronous crypto: a couple of
  * microseconds in the request's own turn, where WebCrypto's sign goes through
- * the thread pool (a fifth of the vote path's CPU when measured). Same format
+ * the thread pool (a fifth of the vote path's CPU when profiled; docs/capacity.md). Same format
  * as the Workers' WebCrypto signer, so cookies move freely between the two.
  */
 export function createCookieSigner(secret: string): CookieSigner {

@@ -11,7 +11,7 @@ export function createLogger(config: NodeConfig, app: string): Logger {
  * Writes log lines to stdout in batches: the lines of one turn of the event
  * loop go out in one write. stdout is a pipe in a container, and writes to a
  * pipe are synchronous in Node on Linux, so a line per request was a system
- * call per request (a tenth of the vote path's CPU). What is pending is
+ * call per request (a tenth of the vote path's CPU when profiled; docs/capacity.md). What is pending is
  * written on exit, so only a crash (SIGKILL) can lose the last turn's lines.
  */
 function createBatchedWriter(write: (chunk: string) => void = (chunk) => process.stdout.write(chunk)) {

@@ -36,8 +36,8 @@ export interface QueueConsumerOptions {
   /**
    * Batches written at once (default 2). PostgreSQL spends most of a batch
    * waiting on its own round trips and commit; a second transaction in flight
-   * fills that time (measured: 37k votes/s with one, 67k with two, batches of
-   * 1,000). Rows go in key order in every batch, so two never deadlock.
+   * fills that time (`BENCH_ONLY=consumer npm run bench` shows the rate).
+   * Rows go in key order in every batch, so two never deadlock.
    */
   inFlight?: number;
   /** An entry delivered more often than this goes to the dead letters unprocessed. */

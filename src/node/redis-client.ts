@@ -72,7 +72,7 @@ const QUEUE_FULL = "The queue is full";
  *
  * node-redis gives every command a timeout of its own, an
  * AbortSignal.timeout(): on the vote path that was a fifth of the web
- * process's CPU (measured). The web passes `commandTimeoutMs: 0` and its
+ * process's CPU when profiled (docs/capacity.md). The web passes `commandTimeoutMs: 0` and its
  * adapters bound each wait with answered() instead, one plain timer.
  */
 export function createRedisClient(

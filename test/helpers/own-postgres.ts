@@ -12,6 +12,10 @@ export interface OwnPostgres {
   freeze(): void;
   /** The server's processes go on (SIGCONT). */
   thaw(): void;
+  /** The server stops (fast shutdown): every connection is refused until `up`. */
+  down(): void;
+  /** The server starts again on the same data and port. */
+  up(): void;
   stop(): Promise<void>;
 }
 
@@ -41,11 +45,15 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const port = await freePort();
   asPostgres(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
-  asPostgres(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "start"]);
-  const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+  const start = () =>
+    asPostgres(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  start();
+  const postmaster = () => Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   // The postmaster and every backend and helper it started.
-  const signalAll = (signal: "STOP" | "CONT") =>
-    execFileSync("sh", ["-c", `kill -${signal} ${postmaster} $(pgrep -P ${postmaster}) 2>/dev/null || true`]);
+  const signalAll = (signal: "STOP" | "CONT") => {
+    const pid = postmaster();
+    execFileSync("sh", ["-c", `kill -${signal} ${pid} $(pgrep -P ${pid}) 2>/dev/null || true`]);
+  };
   let frozen = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -56,6 +64,12 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     thaw() {
       frozen = false;
       signalAll("CONT");
+    },
+    down() {
+      asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+    },
+    up() {
+      start();
     },
     async stop() {
       if (frozen) signalAll("CONT");

@@ -1,8 +1,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FAST_RETRIES } from "../../src/cloudflare/queue-consumer.ts";
 import { DEAD_LETTER_QUEUE } from "../../src/cloudflare/queue-shards.ts";
+import { FAST_RETRIES } from "../../src/cloudflare/retries.ts";
 import consumer from "../../workers/consumer/index.ts";
 import { database, resetState } from "./support.ts";
 

@@ -8,12 +8,12 @@ import { ORIGIN } from "../contract/http-contract.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import { database, prefix, redis, resetState, settled } from "./support.ts";
 
-/** The platform refusing every send, as the queue does past its 5,000 messages/s. */
+/** The platform refusing every send on every shard, as a queue does past its rate (docs/capacity.md). */
 const refusingQueue = {
   send: () => Promise.reject(new Error("Queue send failed: Too Many Requests")),
   sendBatch: () => Promise.reject(new Error("Queue send failed: Too Many Requests")),
 } as unknown as Queue;
-const refusingEnv = { ...env, VOTES: refusingQueue } as Env;
+const refusingEnv = { ...env, VOTES: refusingQueue, VOTES_1: refusingQueue } as Env;
 
 async function send(jar: CookieJar, path: string, init: RequestInit = {}, workerEnv?: Env): Promise<Response> {
   const request = new Request(`${ORIGIN}${path}`, {

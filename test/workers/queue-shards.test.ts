@@ -2,8 +2,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseWebEnv } from "../../src/cloudflare/config.ts";
-import { FAST_RETRIES } from "../../src/cloudflare/queue-consumer.ts";
 import { shardOfVoter } from "../../src/cloudflare/queue-shards.ts";
+import { FAST_RETRIES } from "../../src/cloudflare/retries.ts";
 import { ConfigError } from "../../src/core/config.ts";
 import consumer from "../../workers/consumer/index.ts";
 import { resetState } from "./support.ts";

@@ -6,8 +6,8 @@ import type { Logger, RequestObserver } from "../../core/ports.ts";
 /**
  * Times every request and reports it to the observer (metrics see them all).
  * Logs one line for each 5xx and each slow request, and for a sample of the
- * rest: a results page polled every second by a thousand viewers would
- * otherwise write 86 million lines a day.
+ * rest: a results page polled every second by each of its viewers would
+ * otherwise write a line per viewer per second (docs/capacity.md prices it).
  */
 export function requestLog(
   logger: Logger,
