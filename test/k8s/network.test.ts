@@ -1,7 +1,27 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type Any, EXTERNAL_PODS, matches, overlayView, type PodTemplate, selects } from "./objects.ts";
-import { id, kubectlMissing, OVERLAYS, renderOverlays } from "./render.ts";
+import { id, kubectlMissing, OVERLAYS, README, renderOverlays, shellCommands } from "./render.ts";
 import type { KubeObject } from "./schema.ts";
+
+const readme = readFileSync(README, "utf8");
+
+/**
+ * Envoy Gateway's proxies: the namespace the README installs it in, and the
+ * labels it gives the proxy pods of each Gateway (its
+ * internal/infrastructure/kubernetes/proxy/resource.go and
+ * internal/gatewayapi/translator.go, v1.9.0).
+ */
+const ENVOY_GATEWAY = {
+  namespace: "envoy-gateway-system",
+  proxyLabels: (gateway: { name: string; namespace: string }) => ({
+    "app.kubernetes.io/name": "envoy",
+    "app.kubernetes.io/component": "proxy",
+    "app.kubernetes.io/managed-by": "envoy-gateway",
+    "gateway.envoyproxy.io/owning-gateway-name": gateway.name,
+    "gateway.envoyproxy.io/owning-gateway-namespace": gateway.namespace,
+  }),
+};
 
 const rendered = kubectlMissing ? new Map<string, KubeObject[]>() : renderOverlays();
 
@@ -112,7 +132,7 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: network", (overl
     expect(blocked).toEqual([]);
   });
 
-  it("trusts X-Forwarded-For only where every path to the web pods runs through the ingress", () => {
+  it("trusts X-Forwarded-For only where every path to the web pods runs through the Gateway's proxies", () => {
     const config = ofKind("ConfigMap").find((c) => c.metadata.name.startsWith("vote-config")) as Any;
     const hops = config.data.TRUSTED_PROXY_HOPS as string;
     expect(hops, "TRUSTED_PROXY_HOPS is a whole number").toMatch(/^\d+$/);
@@ -123,25 +143,62 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: network", (overl
         ["NodePort", "LoadBalancer"].includes((s.spec as Any).type) &&
         matches({ matchLabels: (s.spec as Any).selector }, webLabels),
     );
-    // Rules that admit traffic to the web port: open ones (no `from`) let any pod in the cluster forge the header.
-    const openRules = ofKind("NetworkPolicy")
+    const webRules = ofKind("NetworkPolicy")
       .filter((p) => matches((p.spec as Any).podSelector, webLabels))
       .flatMap((p) => ((p.spec as Any).ingress ?? []).map((rule: Any) => ({ policy: id(p), rule })))
-      .filter(({ rule }) => (rule.ports ?? []).some((port: Any) => port.port === 8080) || !rule.ports)
-      .filter(({ rule }) => !rule.from || rule.from.some((peer: Any) => !peer.namespaceSelector || peer.podSelector));
+      .filter(({ rule }) => (rule.ports ?? []).some((port: Any) => port.port === 8080) || !rule.ports);
+    // Open: no `from` (anyone), or pods of this namespace (any pod here could forge the header).
+    const openRules = webRules.filter(
+      ({ rule }) => !rule.from || rule.from.some((peer: Any) => !peer.namespaceSelector),
+    );
+    // The Gateways that route to the web pods, and the proxy pods Envoy Gateway runs for each.
+    const gateways = (ofKind("HTTPRoute") as Any[])
+      .filter((route) => route.spec.rules.some((r: Any) => r.backendRefs?.some((b: Any) => b.name === "vote-web")))
+      .flatMap((route) =>
+        route.spec.parentRefs.map((ref: Any) => ({
+          name: ref.name,
+          namespace: ref.namespace ?? route.metadata.namespace,
+        })),
+      );
+    const proxiesAdmitted = gateways.every((gateway) =>
+      webRules.some(({ rule }) =>
+        rule.from?.some(
+          (peer: Any) =>
+            matches(peer.namespaceSelector, { "kubernetes.io/metadata.name": ENVOY_GATEWAY.namespace }) &&
+            matches(peer.podSelector, ENVOY_GATEWAY.proxyLabels(gateway)),
+        ),
+      ),
+    );
     if (Number(hops) > 0) {
-      expect(ofKind("Ingress").length, "a proxy to trust").toBeGreaterThan(0);
-      expect(bypass.map(id), "no Service reaches the web pods around the ingress").toEqual([]);
+      expect(gateways.length, "a proxy to trust").toBeGreaterThan(0);
+      expect(bypass.map(id), "no Service reaches the web pods around the Gateway").toEqual([]);
       expect(
         openRules.map(({ policy }) => policy),
         "only named namespaces reach the web port",
       ).toEqual([]);
+      expect(proxiesAdmitted, "the Gateway's proxies reach the web port").toBe(true);
     } else {
-      // Hops stay 0 only where the ingress can be bypassed: otherwise every client would share the controller's address.
+      // Hops stay 0 only where the Gateway can be bypassed: otherwise every client would share the proxy's address.
       expect(
-        ofKind("Ingress").length === 0 || bypass.length > 0 || openRules.length > 0,
-        "an ingress-only overlay trusts its proxy",
+        gateways.length === 0 || bypass.length > 0 || openRules.length > 0,
+        "a Gateway-only overlay trusts its proxy",
       ).toBe(true);
+    }
+  });
+
+  it("installs Envoy Gateway, as the README says, in the namespace the policies name", () => {
+    const install = shellCommands(readme).find((c) => c.startsWith("helm install eg "))!;
+    expect(install, "the README installs Envoy Gateway").toBeDefined();
+    expect(install).toContain(`-n ${ENVOY_GATEWAY.namespace}`);
+    expect(install).toMatch(/--version v\d+\.\d+\.\d+ /);
+    for (const policy of ofKind("NetworkPolicy") as Any[]) {
+      for (const peer of (policy.spec.ingress ?? []).flatMap((r: Any) => r.from ?? [])) {
+        if (peer.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "envoy") {
+          expect(peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"], id(policy)).toBe(
+            ENVOY_GATEWAY.namespace,
+          );
+        }
+      }
     }
   });
 });

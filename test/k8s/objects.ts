@@ -7,6 +7,7 @@ export type Any = any;
 export const CLUSTER_SCOPED = new Set([
   "Namespace",
   "ClusterIssuer",
+  "GatewayClass",
   "ClusterRole",
   "ClusterRoleBinding",
   "PersistentVolume",

@@ -73,3 +73,42 @@ describe.skipIf(kubectlMissing)("the README's commands against the rendered over
     }
   });
 });
+
+describe.skipIf(kubectlMissing)("the README's Helm installs", () => {
+  const installs = shellCommands(readme).filter((c) => c.startsWith("helm install "));
+  const flag = (install: string, name: string) =>
+    new RegExp(`--set '?${name.replace(/\./g, "\\.")}=([^' ]+)`).exec(install)?.[1];
+  const named = (release: string) => installs.find((c) => c.startsWith(`helm install ${release} `))!;
+
+  it("pin every chart to a version and wait for it to be ready", () => {
+    expect(installs.map((c) => c.split(" ")[2]).sort()).toEqual(
+      ["alloy", "cert-manager", "eg", "kube-prometheus-stack", "loki"].sort(),
+    );
+    for (const install of installs) {
+      expect(install, install).toMatch(/ --version v?\d+\.\d+\.\d+ /);
+      expect(install, install).toMatch(/ --wait( |$)/);
+    }
+  });
+
+  it("keep Prometheus' metrics on a volume for a stated time, and Loki's logs for a stated time", () => {
+    const prometheus = named("kube-prometheus-stack");
+    expect(flag(prometheus, "prometheus.prometheusSpec.retention")).toMatch(/^\d+d$/);
+    expect(
+      flag(prometheus, "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage"),
+    ).toMatch(/^\d+Gi$/);
+    const loki = named("loki");
+    expect(flag(loki, "loki.limits_config.retention_period")).toMatch(/^\d+h$/);
+    expect(flag(loki, "loki.compactor.retention_enabled")).toBe("true");
+  });
+
+  it("turn on cert-manager's Gateway support, and give Grafana the root URL of its own Gateway's host", () => {
+    expect(flag(named("cert-manager"), "config.enableGatewayAPI")).toBe("true");
+    const rootUrl = new URL(flag(named("kube-prometheus-stack"), "grafana.grafana\\.ini.server.root_url")!);
+    expect(rootUrl.pathname).toBe("/");
+    const gateway = (rendered.get("minikube") ?? []).find(
+      (o) => o.kind === "Gateway" && o.metadata.name === "grafana",
+    ) as Any;
+    expect(gateway.spec.listeners.map((l: Any) => l.hostname)).toContain(rootUrl.hostname);
+    expect(installs.join("\n")).not.toMatch(/serve_from_sub_path/);
+  });
+});
