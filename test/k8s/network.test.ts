@@ -102,7 +102,10 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: network", (overl
   it("lets each client reach its servers: egress from one side and ingress on the other", () => {
     const policies = ofKind("NetworkPolicy").map((p) => p.spec as Any);
     const byComponent = (component: string) =>
-      pods().find((pod) => pod.labels["app.kubernetes.io/component"] === component)!;
+      pods().find(
+        (pod) =>
+          pod.labels["app.kubernetes.io/component"] === component || pod.labels["app.kubernetes.io/name"] === component,
+      )!;
     const allowed = (direction: "ingress" | "egress", from: PodTemplate, to: PodTemplate, port: number) =>
       policies.some(
         (spec) =>
@@ -123,6 +126,8 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: network", (overl
       ["consumer", "database", 5432],
       ["consumer", "queue", 6379],
       ["backup", "database", 5432],
+      ["postgres-exporter", "database", 5432],
+      ["redis-exporter", "queue", 6379],
     ];
     const blocked = flows.filter(
       ([from, to, port]) =>
@@ -183,6 +188,17 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: network", (overl
         gateways.length === 0 || bypass.length > 0 || openRules.length > 0,
         "a Gateway-only overlay trusts its proxy",
       ).toBe(true);
+    }
+  });
+
+  it("throttles voters rather than addresses where the proxy shows real ones (a room behind one NAT address votes at once)", () => {
+    const config = ofKind("ConfigMap").find((c) => c.metadata.name.startsWith("vote-config")) as Any;
+    const perAddress = Number(config.data.VOTE_RATE_LIMIT ?? 0);
+    const perVoter = Number(config.data.VOTER_RATE_LIMIT ?? 0);
+    if (Number(config.data.TRUSTED_PROXY_HOPS) > 0) {
+      expect(perVoter, "VOTER_RATE_LIMIT").toBeGreaterThan(0);
+      // A room of 1,000 voters sharing an address, each voting once in a minute, is never refused.
+      expect(perAddress === 0 || perAddress >= 1_000, `VOTE_RATE_LIMIT=${perAddress}`).toBe(true);
     }
   });
 

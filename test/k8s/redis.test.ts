@@ -6,13 +6,26 @@ import { createClient } from "@redis/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/ports.ts";
 import { type Any, overlayView, redisOf, toolMissing } from "./objects.ts";
-import { kubectlMissing, OVERLAYS, renderOverlays } from "./render.ts";
+import { kubectlMissing, OVERLAYS, README, readmeSection, renderOverlays } from "./render.ts";
 import type { KubeObject } from "./schema.ts";
 
+const readme = readFileSync(README, "utf8");
 const rendered = kubectlMissing ? new Map<string, KubeObject[]>() : renderOverlays();
 
 describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: data stores", (overlay) => {
   const { objects, ofKind, find } = overlayView(rendered, overlay);
+
+  it("states when an answered vote reaches the disk (appendfsync), production before it answers, and the README gives each setting's bound", () => {
+    const args = redisOf(objects()).args;
+    const fsync = args[args.indexOf("--appendfsync") + 1];
+    expect(["always", "everysec"], "appendfsync set explicitly").toContain(fsync);
+    if (overlay === "production") expect(fsync).toBe("always");
+    const durability = readmeSection(readme, "Durability");
+    for (const setting of ["always", "everysec", "no"]) {
+      expect(durability, setting).toMatch(new RegExp(`\\| \`${setting}\`[^\\n]*\\|[^\\n]*\\d`));
+    }
+    expect(durability).toContain(`\`${overlay}\``);
+  });
 
   it("keeps PostgreSQL and Redis in StatefulSets with volume claims; Redis appends to disk", () => {
     for (const name of ["db", "redis"]) {
@@ -79,7 +92,7 @@ async function startRedis(args: string[]) {
     server.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   };
-  return { client, server, stop };
+  return { client, server, port, password, stop };
 }
 
 const started: (() => Promise<void>)[] = [];
@@ -116,9 +129,45 @@ describe.skipIf(kubectlMissing || redisServerMissing)("Redis, run with the overl
       expect(Number(config.maxmemory)).toBe(redis.maxmemory);
       expect(config["maxmemory-policy"]).toBe("noeviction");
       expect(config.appendonly).toBe("yes");
+      expect(config.appendfsync).toBe(redis.args[redis.args.indexOf("--appendfsync") + 1]);
       await stop();
     },
   );
+
+  it("rotates its password as the README does it: two valid in between, then only the new one", async () => {
+    const section = readmeSection(readme, "Rotate passwords and secrets");
+    const steps = [...section.matchAll(/redis-cli (ACL SETUSER default '([<>])\$(OLD|NEW)')/g)].map((m) => ({
+      op: m[2]!,
+      which: m[3]!,
+    }));
+    expect(steps).toEqual([
+      { op: ">", which: "NEW" },
+      { op: "<", which: "OLD" },
+    ]);
+    const redis = redisOf(rendered.get(OVERLAYS[0]!) ?? []);
+    const { client, port, password: OLD, stop } = await startRedis(redis.args);
+    started.push(stop);
+    const NEW = "redis-rotated-password";
+    const login = async (password: string) => {
+      const other = createClient({ url: `redis://127.0.0.1:${port}`, password, socket: { reconnectStrategy: false } });
+      other.on("error", () => {});
+      try {
+        await other.connect();
+        return await other.ping();
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await other.close().catch(() => {});
+      }
+    };
+    const pass = { OLD, NEW } as Record<string, string>;
+    await client.sendCommand(["ACL", "SETUSER", "default", `${steps[0]!.op}${pass[steps[0]!.which]}`]);
+    expect([await login(OLD), await login(NEW)]).toEqual(["PONG", "PONG"]);
+    await client.sendCommand(["ACL", "SETUSER", "default", `${steps[1]!.op}${pass[steps[1]!.which]}`]);
+    expect(await login(NEW)).toBe("PONG");
+    expect(await login(OLD)).toMatch(/WRONGPASS|invalid/);
+    await stop();
+  });
 
   it("when full refuses writes with OOM, still serves reads and the consumers' drain, stays under its limit, and takes writes again once drained", async () => {
     // The smallest maxmemory fills fastest; the ratio to the limit is the same everywhere (tested above).

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type AppRoute, webRoutes } from "./app-routes.ts";
+import { type AppRoute, webRoutes } from "./app.ts";
 import { type Any, overlayView } from "./objects.ts";
 import { id, kubectlMissing, OVERLAYS, renderOverlays } from "./render.ts";
 import type { KubeObject } from "./schema.ts";

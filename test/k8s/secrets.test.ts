@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type Any, containersOf, overlayView } from "./objects.ts";
+import { type Any, containersOf, overlayView, type PodTemplate } from "./objects.ts";
 import { id, kubectlMissing, OVERLAYS, ROOT, renderOverlays } from "./render.ts";
 import type { KubeObject } from "./schema.ts";
 
@@ -93,7 +93,7 @@ describe("secrets", () => {
     const tracked = execFileSync("git", ["ls-files", "k8s"], { cwd: ROOT, encoding: "utf8" }).split("\n");
     for (const overlay of OVERLAYS.filter((o) => o !== "minikube")) {
       const files = secretFiles(overlay);
-      expect(files, overlay).toEqual(expect.arrayContaining(["secrets.env", "grafana-admin.env"]));
+      expect([...new Set(files)].sort(), overlay).toEqual(["db.env", "grafana-admin.env", "redis.env", "web.env"]);
       for (const file of files) {
         const path = `k8s/overlays/${overlay}/${file}`;
         expect(tracked, path).not.toContain(path);
@@ -105,10 +105,14 @@ describe("secrets", () => {
           expect(line, `${path}.example`).toMatch(/^[\w-]+=[A-Za-z0-9._~-]+$/);
         }
       }
-      const example = readFileSync(join(ROOT, `k8s/overlays/${overlay}/secrets.env.example`), "utf8");
-      for (const key of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "COOKIE_SECRET"]) {
-        expect(example).toMatch(new RegExp(`^${key}=[A-Za-z0-9._~-]{16,}$`, "m"));
-      }
+      // Every key a pod reads from these Secrets is in an example (the rendered Secrets come from them here).
+      const keys = files.flatMap(
+        (file) =>
+          readFileSync(join(ROOT, `k8s/overlays/${overlay}/${file}.example`), "utf8").match(/^\w+(?==.{16,}$)/gm) ?? [],
+      );
+      expect(keys).toEqual(
+        expect.arrayContaining(["POSTGRES_PASSWORD", "DB_WEB_PASSWORD", "REDIS_PASSWORD", "COOKIE_SECRET"]),
+      );
     }
   });
 
@@ -120,6 +124,57 @@ describe("secrets", () => {
       const text = readFileSync(join(ROOT, file), "utf8");
       expect(text, file).not.toMatch(/^kind: Secret$/m);
       expect(text, file).not.toMatch(/PASSWORD\s*[:=]\s*["']?[A-Za-z0-9]/);
+    }
+  });
+});
+
+describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: rotating a secret", (overlay) => {
+  const { pods, ofKind } = overlayView(rendered, overlay);
+  const generators = () =>
+    parseYaml(readFileSync(join(ROOT, "k8s/overlays", overlay, "kustomization.yaml"), "utf8")).secretGenerator as Any[];
+  /** Secrets whose name stays when their values change (no hash suffix): pods that use them don't roll. */
+  const stable = () =>
+    new Set(
+      generators()
+        .filter((g) => g.options?.disableNameSuffixHash)
+        .map((g) => g.name as string),
+    );
+  const secretsOf = (pod: PodTemplate) =>
+    new Set<string>([
+      ...containersOf(pod).flatMap(({ container }) =>
+        (container.env ?? []).flatMap((v: Any) => v.valueFrom?.secretKeyRef?.name ?? []),
+      ),
+      ...(pod.spec.volumes ?? []).flatMap((v: Any) => v.secret?.secretName ?? []),
+    ]);
+  const keyHolders = (key: string) =>
+    ofKind("Secret")
+      .filter((secret: Any) => key in (secret.data ?? {}))
+      .map((s) => s.metadata.name);
+
+  it("never restarts PostgreSQL or Redis: their pods read only Secrets whose names don't change", () => {
+    for (const pod of pods().filter((p) => p.owner.kind === "StatefulSet")) {
+      const changing = [...secretsOf(pod)].filter((name) => !stable().has(name));
+      expect(changing, id(pod.owner)).toEqual([]);
+    }
+  });
+
+  it("rolls only the web pods when the cookie secret changes", () => {
+    const holders = keyHolders("COOKIE_SECRET");
+    expect(holders).toHaveLength(1);
+    expect(stable().has(holders[0]!), "its name changes with it").toBe(false);
+    const readers = pods().filter((pod) => secretsOf(pod).has(holders[0]!));
+    expect(readers.map((pod) => pod.labels["app.kubernetes.io/component"])).toEqual(["web"]);
+  });
+
+  it("gives Redis' clients a copy of its password whose name changes with it, so they roll while Redis doesn't", () => {
+    const holders = keyHolders("REDIS_PASSWORD");
+    const server = holders.filter((name) => stable().has(name));
+    const clients = holders.filter((name) => !stable().has(name));
+    expect([server.length, clients.length]).toEqual([1, 1]);
+    const value = (name: string) => (ofKind("Secret").find((s) => s.metadata.name === name) as Any).data.REDIS_PASSWORD;
+    expect(value(clients[0]!)).toBe(value(server[0]!));
+    for (const pod of pods().filter((p) => p.owner.kind !== "StatefulSet" && secretsOf(p).has(server[0]!))) {
+      expect.fail(`${id(pod.owner)} reads Redis' server copy: it would keep the old password after a rotation`);
     }
   });
 });

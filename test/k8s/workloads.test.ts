@@ -98,7 +98,7 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: workloads", (ove
     expect(new Set(stable).size).toBe(1);
   });
 
-  it("migrates in an init container of every app pod, with the pod's own image, once PostgreSQL answers (no Job)", () => {
+  it("migrates as the owner role in an init container of every consumer pod, with the pod's own image, then grants (no Job)", () => {
     // A Job's pod template is immutable: a changed ConfigMap or Secret name would make `kubectl apply` fail on it.
     expect(ofKind("Job").map(id)).toEqual([]);
     expect(
@@ -106,26 +106,39 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: workloads", (ove
         .filter((c) => isAppImage((c.spec as Any).jobTemplate.spec.template.spec.containers[0].image))
         .map(id),
     ).toEqual([]);
-    const appPods = pods().filter((pod) => pod.spec.containers.some((c: Any) => isAppImage(c.image)));
-    expect(appPods.length).toBeGreaterThanOrEqual(2);
-    for (const pod of appPods) {
+    const consumers = pods().filter((pod) => pod.labels["app.kubernetes.io/component"] === "consumer");
+    expect(consumers.length).toBeGreaterThanOrEqual(1);
+    const user = (container: Any) => new URL(container.env.find((v: Any) => v.name === "DATABASE_URL").value).username;
+    for (const pod of consumers) {
       const where = id(pod.owner);
       const init: Any[] = pod.spec.initContainers ?? [];
-      const migrate = init.findIndex((c) =>
-        /^node (.+ )?dist\/node\/migrate\.js$/.test([...(c.command ?? []), ...(c.args ?? [])].join(" ")),
-      );
-      expect(migrate, `${where}: a migrate init container`).toBeGreaterThanOrEqual(0);
+      const step = (test: (command: string) => boolean) =>
+        init.findIndex((c) => test([...(c.command ?? []), ...(c.args ?? [])].join(" ")));
+      const wait = step((command) => command.includes("pg_isready"));
+      const migrate = step((command) => /^node (.+ )?dist\/node\/migrate\.js$/.test(command));
+      const grant = step((command) => /^psql .*--file=\S*grants\.sql$/.test(command));
+      expect(
+        [wait, migrate, grant].every((i) => i >= 0),
+        `${where}: wait, migrate, grant`,
+      ).toBe(true);
+      expect(wait < migrate && migrate < grant, `${where}: in that order`).toBe(true);
       expect(init[migrate].image, where).toBe(pod.spec.containers[0].image);
-      expect(init[migrate].env.find((v: Any) => v.name === "DATABASE_URL")?.value, where).toBe(
-        pod.spec.containers[0].env.find((v: Any) => v.name === "DATABASE_URL")?.value,
-      );
-      const wait = init.findIndex((c) => (c.command ?? []).join(" ").includes("pg_isready"));
-      expect(wait, `${where}: waits for PostgreSQL before migrating`).toBeGreaterThanOrEqual(0);
-      expect(wait, where).toBeLessThan(migrate);
+      expect(user(init[migrate]), where).toMatch(/_owner$/);
+      expect(new URL(init[grant].command[1].replace(/\$\(\w+\)/g, "x")).username, where).toBe(user(init[migrate]));
+      expect(user(pod.spec.containers[0]), where).toMatch(/_consumer$/);
       expect(
         init[migrate].volumeMounts?.map((m: Any) => m.mountPath),
         where,
       ).toContain("/tmp");
+    }
+  });
+
+  it("starts web pods without PostgreSQL: no init container, and readiness that asks the web process (Redis only)", () => {
+    const web = pods().filter((pod) => pod.labels["app.kubernetes.io/component"] === "web");
+    expect(web.length).toBe(1);
+    for (const pod of web) {
+      expect(pod.spec.initContainers ?? [], id(pod.owner)).toEqual([]);
+      expect(pod.spec.containers[0].readinessProbe.httpGet.path).toBe("/readyz");
     }
   });
 

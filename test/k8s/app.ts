@@ -2,12 +2,21 @@ import { Hono } from "hono";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
+import { migrate } from "../../src/node/migrations.ts";
+import { latestMigration } from "../../src/node/schema.ts";
+import { createPostgresArchive } from "../../src/postgres/archive.ts";
+import { createPostgresPollArchive } from "../../src/postgres/polls.ts";
 import { createTestDatabase, createTestRedis } from "../helpers/services.ts";
 
 /**
  * Everything test/k8s imports from src/ lives in this one file, so a rename
  * there is a one-file fix here.
  */
+
+export { createPostgresArchive as voteArchive, createPostgresPollArchive as pollArchive, latestMigration, migrate };
+
+/** The Node processes' settings with nothing set: the code's defaults. */
+export const DEFAULTS = parseNodeConfig({}, "k8s", "consumer");
 
 export interface AppRoute {
   method: string;
