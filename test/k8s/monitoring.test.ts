@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { type Any, matches, overlayView, redisOf, toolMissing } from "./objects.ts";
-import { kubectlMissing, OVERLAYS, README, renderOverlays, shellCommands } from "./render.ts";
+import { id, kubectlMissing, OVERLAYS, README, renderOverlays, shellCommands } from "./render.ts";
 import type { KubeObject } from "./schema.ts";
 
 const readme = readFileSync(README, "utf8");
@@ -52,6 +52,33 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the %s overlay: monitoring", (ov
     const lokiInstall = commands.find((c) => c.startsWith("helm install loki"))!;
     expect(lokiInstall).toContain("chunksCache.enabled=false");
     expect(lokiInstall).toContain("resultsCache.enabled=false");
+  });
+
+  it("sends alerts to a receiver (the stack's default one drops them) that Alertmanager selects, where the overlay has one", () => {
+    const configs = ofKind("AlertmanagerConfig") as Any[];
+    if (overlay === "production") expect(configs.length, "production routes its alerts somewhere").toBe(1);
+    const install = shellCommands(readme).find((c) => c.startsWith("helm install kube-prometheus-stack"))!;
+    const selector = /alertmanagerConfigSelector\.matchLabels\.([\w.-]+)=(\S+)/.exec(install);
+    for (const config of configs) {
+      expect(selector, "the README's install selects AlertmanagerConfigs").not.toBeNull();
+      expect(config.metadata.labels[selector![1]!], id(config)).toBe(selector![2]);
+      const receivers = new Map(config.spec.receivers.map((r: Any) => [r.name, r]));
+      const receiver = receivers.get(config.spec.route.receiver) as Any;
+      expect(receiver, "the route's receiver").toBeDefined();
+      const refs = [...(receiver.webhookConfigs ?? [])].map((w: Any) => w.urlSecret);
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        const secret = find("Secret", config.metadata.namespace, ref.name) as Any;
+        expect(secret?.data?.[ref.key], `${ref.name}/${ref.key}`).toBeDefined();
+        expect(new URL(Buffer.from(secret.data[ref.key], "base64").toString()).protocol).toBe("https:");
+      }
+      // The operator only passes alerts of the config's namespace: every rule carries that label.
+      for (const rule of ofKind("PrometheusRule") as Any[]) {
+        for (const alert of rule.spec.groups.flatMap((g: Any) => g.rules)) {
+          expect(alert.labels.namespace, alert.alert).toBe(config.metadata.namespace);
+        }
+      }
+    }
   });
 
   it("scrapes through ServiceMonitors that select Services with the named port", () => {
@@ -128,6 +155,123 @@ describe.skipIf(kubectlMissing || promtoolMissing).each(OVERLAYS)(
       expect(check.status).toBe(0);
     });
 
+    it("page on the first dead letter, a certificate cert-manager fails to renew, and a backup over a day old", () => {
+      const { dir, byName } = work();
+      const hour = 3600;
+      const alert = (name: string, labels: Record<string, string>) => ({
+        exp_labels: { ...byName(name).labels, ...labels },
+        exp_annotations: Object.fromEntries(
+          Object.entries(byName(name).annotations as Record<string, string>).map(([key, text]) => [
+            key,
+            text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, label) => labels[label] ?? ""),
+          ]),
+        ),
+      });
+      const at = (eval_time: string, alertname: string, ...exp_alerts: unknown[]) => ({
+        eval_time,
+        alertname,
+        exp_alerts,
+      });
+      // Times are seconds since the test's epoch (0); series are sampled every minute.
+      const tests = {
+        rule_files: ["rules.yaml"],
+        evaluation_interval: "1m",
+        tests: [
+          {
+            // The counter is exported at 0 from the consumer's start: the first dead letter is an increase.
+            interval: "1m",
+            input_series: [
+              {
+                series: 'votes_processed_total{namespace="vote", pod="c-1", outcome="dead_lettered"}',
+                values: "0x10 1x20",
+              },
+            ],
+            alert_rule_test: [
+              at("5m", "VoteDeadLetters"),
+              at("12m", "VoteDeadLetters", alert("VoteDeadLetters", { pod: "c-1", outcome: "dead_lettered" })),
+            ],
+          },
+          {
+            interval: "1m",
+            input_series: [
+              // vote-tls: 10 days left and not renewed; grafana-tls: 60 days left.
+              {
+                series:
+                  'certmanager_certificate_expiration_timestamp_seconds{exported_namespace="vote", name="vote-tls"}',
+                values: `${10 * 24 * hour}x120`,
+              },
+              {
+                series:
+                  'certmanager_certificate_expiration_timestamp_seconds{exported_namespace="monitoring", name="grafana-tls"}',
+                values: `${60 * 24 * hour}x120`,
+              },
+              {
+                series:
+                  'certmanager_certificate_ready_status{exported_namespace="monitoring", name="grafana-tls", condition="False"}',
+                values: "0x10 1x110",
+              },
+            ],
+            alert_rule_test: [
+              at("30m", "VoteCertificateExpiresSoon"),
+              at(
+                "90m",
+                "VoteCertificateExpiresSoon",
+                alert("VoteCertificateExpiresSoon", { exported_namespace: "vote", name: "vote-tls" }),
+              ),
+              at("20m", "VoteCertificateNotReady"),
+              at(
+                "40m",
+                "VoteCertificateNotReady",
+                alert("VoteCertificateNotReady", { exported_namespace: "monitoring", name: "grafana-tls" }),
+              ),
+            ],
+          },
+          {
+            // A backup succeeded at 1 h; by 28 h there has been none for 27 h.
+            interval: "1m",
+            input_series: [
+              { series: 'kube_cronjob_created{namespace="vote", cronjob="db-backup"}', values: "0x1800" },
+              {
+                series: 'kube_cronjob_status_last_successful_time{namespace="vote", cronjob="db-backup"}',
+                values: `_x60 ${hour}x1740`,
+              },
+            ],
+            alert_rule_test: [
+              at("20h", "VoteBackupStale"),
+              at("28h", "VoteBackupStale", alert("VoteBackupStale", { cronjob: "db-backup" })),
+            ],
+          },
+          {
+            // A CronJob that has never succeeded: quiet for its first day, then it pages.
+            interval: "1m",
+            input_series: [{ series: 'kube_cronjob_created{namespace="vote", cronjob="db-backup"}', values: "0x1800" }],
+            alert_rule_test: [
+              at("10h", "VoteBackupStale"),
+              at("28h", "VoteBackupStale", alert("VoteBackupStale", { cronjob: "db-backup" })),
+            ],
+          },
+          {
+            // No backup component, no CronJob: nothing to page about.
+            interval: "1m",
+            input_series: [{ series: 'up{job="other"}', values: "1x1800" }],
+            alert_rule_test: [at("30h", "VoteBackupStale")],
+          },
+        ],
+      };
+      writeFileSync(join(dir, "tests.yaml"), stringifyYaml(tests));
+      const run = spawnSync("promtool", ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8" });
+      rmSync(dir, { recursive: true, force: true });
+      expect(run.stdout + run.stderr).toMatch(/SUCCESS/);
+      expect(run.status).toBe(0);
+    });
+
+    it("label every alert with the namespace, where an AlertmanagerConfig in it receives them", () => {
+      const { byName } = work();
+      const rule = (rendered.get(overlay) ?? []).find((o) => o.kind === "PrometheusRule") as Any;
+      const names = rule.spec.groups.flatMap((g: Any) => g.rules.map((r: Any) => r.alert as string));
+      for (const name of names) expect(byName(name).labels.namespace, name).toBe(rule.metadata.namespace);
+    });
+
     it("warn at 80% of maxmemory, page at 95%, and never divide by a Redis without maxmemory", () => {
       const { dir, byName } = work();
       const max = redisOf(rendered.get(overlay) ?? []).maxmemory;
@@ -141,7 +285,7 @@ describe.skipIf(kubectlMissing || promtoolMissing).each(OVERLAYS)(
         alertname,
         exp_alerts: [
           {
-            exp_labels: { severity: byName(alertname).labels.severity, ...labels },
+            exp_labels: { ...byName(alertname).labels, ...labels },
             exp_annotations: annotationsAt(byName(alertname), value),
           },
         ],
