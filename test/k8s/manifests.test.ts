@@ -15,9 +15,6 @@ import {
 } from "./render.ts";
 import { inspectObject, type KubeObject, validateObject } from "./schema.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are plain JSON.
-type Any = any;
-
 const rendered = kubectlMissing ? new Map<string, KubeObject[]>() : renderOverlays();
 
 describe("the schema validator", () => {
@@ -76,6 +73,41 @@ describe("the schema validator", () => {
     expect(await validateObject(monitor)).toEqual(['/spec/endpoints/0/intervall: unknown field "intervall"']);
   });
 
+  it("rejects unknown fields in Gateway API kinds and in Envoy Gateway's vendored BackendTrafficPolicy schema", async () => {
+    const route = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "probe", namespace: "vote" },
+      spec: { parentRefs: [{ name: "vote" }], rules: [{ backendRefs: [{ name: "web", port: 80, wieght: 1 }] }] },
+    } as unknown as KubeObject;
+    const policy = {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "BackendTrafficPolicy",
+      metadata: { name: "probe", namespace: "vote", labelz: {} },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "probe" }],
+        timeout: { http: { connectionIdleTimout: "60s" } },
+      },
+    } as unknown as KubeObject;
+    expect(await validateObject(route)).toEqual(['/spec/rules/0/backendRefs/0/wieght: unknown field "wieght"']);
+    expect((await validateObject(policy)).sort()).toEqual([
+      '/metadata/labelz: unknown field "labelz"',
+      '/spec/timeout/http/connectionIdleTimout: unknown field "connectionIdleTimout"',
+    ]);
+  });
+
+  it("rejects a wrong type in a vendored schema", async () => {
+    const policy = {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "BackendTrafficPolicy",
+      metadata: { name: "probe", namespace: "vote" },
+      spec: { targetRefs: "vote", timeout: { http: { connectionIdleTimeout: 60 } } },
+    } as unknown as KubeObject;
+    const problems = (await validateObject(policy)).join("\n");
+    expect(problems).toMatch(/targetRefs must be array/);
+    expect(problems).toMatch(/connectionIdleTimeout must be string/);
+  });
+
   it("rejects a kind it has no schema for", async () => {
     const object = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } } as KubeObject;
     expect(await validateObject(object)).toEqual(["no schema for example.com/v1 Widget"]);
@@ -92,7 +124,7 @@ describe.skipIf(kubectlMissing)("every overlay", () => {
       expect(rendered.get(overlay)?.length).toBeGreaterThan(20);
     });
 
-    it("holds only objects valid against their Kubernetes, cert-manager or Prometheus-operator schema", async () => {
+    it("holds only objects valid against their schema: Kubernetes, Gateway API, cert-manager, Prometheus operator, Envoy Gateway", async () => {
       const problems: string[] = [];
       for (const object of rendered.get(overlay) ?? []) {
         for (const problem of await validateObject(object)) problems.push(`${id(object)}: ${problem}`);
@@ -110,7 +142,16 @@ describe.skipIf(kubectlMissing)("every overlay", () => {
 
     it("covers the custom kinds it relies on", () => {
       const kinds = new Set(rendered.get(overlay)?.map((object) => object.kind));
-      for (const kind of ["Certificate", "ClusterIssuer", "ServiceMonitor", "PrometheusRule", "CronJob", "Ingress"]) {
+      for (const kind of [
+        "GatewayClass",
+        "Gateway",
+        "HTTPRoute",
+        "BackendTrafficPolicy",
+        "ClusterIssuer",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "CronJob",
+      ]) {
         expect(kinds).toContain(kind);
       }
     });
@@ -169,7 +210,7 @@ function reorder(overlay: string, order: (components: string[]) => string[]) {
 const byId = (objects: KubeObject[]) => Object.fromEntries(objects.map((object) => [id(object), object]));
 
 describe.skipIf(kubectlMissing).each(OVERLAYS)("the components of the %s overlay", (overlay) => {
-  it("render the same objects in the reverse order, tls-letsencrypt after tls-ingress", () => {
+  it("render the same objects in the reverse order, tls-letsencrypt after gateway", () => {
     const reversed = renderChanged(
       overlay,
       reorder(overlay, (components) => {
@@ -182,7 +223,7 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the components of the %s overlay
     expect(byId(parseObjects(reversed.stdout, overlay))).toEqual(byId(rendered.get(overlay) ?? []));
   });
 
-  it("render the same objects with monitoring first (its /grafana route is no patch on tls-ingress)", () => {
+  it("render the same objects with monitoring first (its Gateway for Grafana is no patch on the gateway component)", () => {
     const first = renderChanged(
       overlay,
       reorder(overlay, (components) => [
@@ -193,13 +234,10 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the components of the %s overlay
     expect(first.stderr).toBe("");
     const objects = parseObjects(first.stdout, overlay);
     expect(byId(objects)).toEqual(byId(rendered.get(overlay) ?? []));
-    const paths = objects
-      .filter((o) => o.kind === "Ingress")
-      .flatMap((o: Any) => o.spec.rules[0].http.paths.map((p: Any) => p.path));
-    expect(paths).toContain("/grafana");
+    expect(objects.filter((o) => o.kind === "Gateway").map(id)).toContain("Gateway/monitoring/grafana");
   });
 
-  it("refuse, loudly, tls-letsencrypt before tls-ingress (where the overlay uses it)", () => {
+  it("refuse, loudly, tls-letsencrypt before gateway (where the overlay uses it)", () => {
     const components = parseYaml(readFileSync(join(ROOT, "k8s/overlays", overlay, "kustomization.yaml"), "utf8"))
       .components as string[];
     if (!components.some((c) => c.endsWith("/tls-letsencrypt"))) return;
@@ -211,6 +249,6 @@ describe.skipIf(kubectlMissing).each(OVERLAYS)("the components of the %s overlay
       ]),
     );
     expect(early.status).not.toBe(0);
-    expect(early.stderr).toMatch(/no resource matches strategic merge patch .*Certificate.*vote-tls/);
+    expect(early.stderr).toMatch(/no resource matches strategic merge patch .*ClusterIssuer.*vote/);
   });
 });
