@@ -29,6 +29,8 @@ const STUCK_AFTER_MS = 60_000;
 /** A composed process: what it serves over HTTP, and how to tell it that shutdown has begun. */
 export interface Served {
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+  /** Every route it serves, as its Hono app lists them (the manifests route the public ones). */
+  routes: readonly { method: string; path: string }[];
   /** Fails /readyz from now on (the first step of a graceful shutdown). */
   stopAccepting(): void;
 }
@@ -41,7 +43,13 @@ export interface Served {
 export function buildWeb(
   config: NodeConfig,
   connections: { redis: RedisClient; sql: Sql },
-  options: { logger: Logger; hostname: string; pollTtlMs?: number },
+  options: {
+    logger: Logger;
+    hostname: string;
+    pollTtlMs?: number;
+    /** True while the database's schema is older than this code (a migration under way): not ready. */
+    schemaOlder?: () => boolean;
+  },
 ): Served {
   const { redis, sql } = connections;
   const archive = createPostgresVoteArchive(sql);
@@ -56,7 +64,10 @@ export function buildWeb(
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.
-    readiness: { redis: () => redis.ping().then(() => {}) },
+    readiness: {
+      redis: () => redis.ping().then(() => {}),
+      ...(options.schemaOlder ? { schema: async () => assertSchemaCurrent(options.schemaOlder) } : {}),
+    },
     reported: { postgres: archive.ping },
     isAccepting: () => accepting,
     pollStore: createPollStore(redis, config.redisPrefix, config.voterStateTtlSeconds),
@@ -80,6 +91,7 @@ export function buildWeb(
   app.route("/", createMetricsRoutes(metrics));
   return {
     fetch: app.fetch,
+    routes: app.routes.map(({ method, path }) => ({ method, path })),
     stopAccepting: () => {
       accepting = false;
     },
@@ -153,10 +165,15 @@ export function buildConsumer(
   return {
     run: (signal) => consumer.run(signal),
     fetch: probes.fetch,
+    routes: probes.routes.map(({ method, path }) => ({ method, path })),
     stopAccepting: () => {
       accepting = false;
     },
   };
+}
+
+function assertSchemaCurrent(schemaOlder: (() => boolean) | undefined): void {
+  if (schemaOlder?.()) throw new Error("the database's schema is older than this code");
 }
 
 /** The consumer's view of the polls: straight from PostgreSQL, each remembered for a second. */

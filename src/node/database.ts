@@ -46,35 +46,59 @@ export async function connectPostgres(
   return sql;
 }
 
-/** Never run against a schema older than this code: its newest migration must be applied, else exit. */
-async function requireSchema(sql: Sql, config: NodeConfig): Promise<void> {
+/** How the database's schema compares with this code's newest migration. */
+type SchemaState = "current" | "older" | "missing";
+
+async function schemaState(sql: Sql): Promise<SchemaState> {
   const latest = latestMigration();
-  const [row] = await sql<{ applied: boolean }[]>`
-    SELECT to_regclass('schema_migrations') IS NOT NULL
-      AND EXISTS (SELECT 1 FROM schema_migrations WHERE version = ${latest}) AS applied`.catch((error: unknown) => {
+  const rows = await sql<{ applied: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ${latest}) AS applied`.catch((error: unknown) => {
     // No schema_migrations table at all (42P01): nothing was ever migrated.
-    if ((error as { code?: unknown }).code === "42P01") return [{ applied: false }];
+    if ((error as { code?: unknown }).code === "42P01") return undefined;
     throw error;
   });
-  if (!row?.applied) {
+  if (!rows) return "missing";
+  return rows[0]?.applied ? "current" : "older";
+}
+
+function schemaMessage(config: NodeConfig): string {
+  return (
+    `PostgreSQL at ${redactUrl(config.databaseUrl)} lacks migration ${latestMigration()} that this code needs. ` +
+    "Run `npm run migrate` first."
+  );
+}
+
+/** Never run against a schema older than this code: its newest migration must be applied, else exit. */
+async function requireSchema(sql: Sql, config: NodeConfig): Promise<void> {
+  if ((await schemaState(sql)) !== "current") {
     await sql.end({ timeout: 1 });
-    exitWith(
-      `PostgreSQL at ${redactUrl(config.databaseUrl)} lacks migration ${latest} that this code needs. ` +
-        "Run `npm run migrate` first.",
-    );
+    exitWith(schemaMessage(config));
   }
 }
 
 /**
  * For the web process, which takes votes with Redis alone: starts at once,
  * and in the background waits for PostgreSQL to answer, then checks the
- * schema (exiting if it is older than this code, as at any start) and runs
- * `then` (writing the default poll), retrying with backoff meanwhile.
+ * schema and runs `then` (writing the default poll), retrying with backoff
+ * meanwhile. A database never migrated stops the process, as at any start;
+ * one migrated, but not yet to this code's newest migration (a rollout whose
+ * migration is still running), makes `schemaOlder` true until it is, so the
+ * process is not ready meanwhile instead of crashing in a loop.
  */
-export function whenPostgresAnswers(sql: Sql, config: NodeConfig, logger: Logger, then: () => Promise<void>): void {
+export function whenPostgresAnswers(
+  sql: Sql,
+  config: NodeConfig,
+  logger: Logger,
+  then: () => Promise<void>,
+): { schemaOlder(): boolean } {
   let delay = 500;
   let warned = false;
-  const attempt = async (): Promise<void> => {
+  let older = false;
+  const retry = () => {
+    setTimeout(attempt, delay).unref();
+    delay = Math.min(delay * 2, RETRY_MAX_MS);
+  };
+  async function attempt(): Promise<void> {
     try {
       await sql`SELECT 1`;
     } catch (error) {
@@ -86,19 +110,27 @@ export function whenPostgresAnswers(sql: Sql, config: NodeConfig, logger: Logger
           effect: "votes are taken; results and polls wait for the database",
         });
       }
-      setTimeout(attempt, delay).unref();
-      delay = Math.min(delay * 2, RETRY_MAX_MS);
-      return;
+      return retry();
     }
     try {
-      await requireSchema(sql, config);
+      const state = await schemaState(sql);
+      if (state === "missing") {
+        await sql.end({ timeout: 1 });
+        exitWith(schemaMessage(config));
+      }
+      if (state === "older") {
+        if (!older) logger.warn("postgres.schema_older", { waitingFor: latestMigration(), effect: "not ready" });
+        older = true;
+        return retry();
+      }
+      older = false;
       await then();
       if (warned) logger.info("postgres.reachable", { where: redactUrl(config.databaseUrl) });
     } catch (error) {
       logger.warn("postgres.start_failed", { ...describeError(error), retryInMs: delay });
-      setTimeout(attempt, delay).unref();
-      delay = Math.min(delay * 2, RETRY_MAX_MS);
+      retry();
     }
-  };
+  }
   void attempt();
+  return { schemaOlder: () => older };
 }

@@ -17,9 +17,9 @@ const logger = createLogger(config, "vote-web");
 const redis = await connectRedis(config, logger, "web", { commandTimeoutMs: 0, queueLimit: WEB_REDIS_QUEUE_LIMIT });
 // Votes need only Redis: the web starts without PostgreSQL and checks the schema once it answers.
 const sql = openPostgres(config, "vote-web");
-whenPostgresAnswers(sql, config, logger, () => saveDefaultPoll(config, sql));
+const schema = whenPostgresAnswers(sql, config, logger, () => saveDefaultPoll(config, sql));
 if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
-const web = buildWeb(config, { redis, sql }, { logger, hostname: hostname() });
+const web = buildWeb(config, { redis, sql }, { logger, hostname: hostname(), schemaOlder: schema.schemaOlder });
 
 const server = serve(
   {

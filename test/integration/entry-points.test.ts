@@ -64,6 +64,34 @@ describe("the Node entry points", () => {
     expectOneClearLine(output, "npm run migrate");
   });
 
+  it("`npm run start:web` stays unready while the schema is older than the code (a rollout's migration under way)", async () => {
+    const db = await database();
+    const [latest] = await db.sql<{ version: string }[]>`SELECT max(version) AS version FROM schema_migrations`;
+    await db.sql`DELETE FROM schema_migrations WHERE version = ${latest?.version ?? ""}`;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const web = startEntry("web", {
+      DATABASE_URL: db.url,
+      REDIS_PREFIX: `${uniqueName("older")}:`,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+    });
+    cleanups.push(async () => {
+      web.child.kill("SIGKILL");
+      await web.exited;
+    });
+    const unready = await waitFor(async () => {
+      const response = await fetch(`${base}/readyz`).catch(() => undefined);
+      return response?.status === 503 && ((await response.json()) as { checks: Record<string, string> });
+    }, "readiness to fail on the schema");
+    expect(unready.checks).toMatchObject({ redis: "ok", schema: "unreachable" });
+    expect(web.output()).toContain('"event":"postgres.schema_older"');
+    // The migration lands (the consumer pod's init container, in Kubernetes): the web becomes ready.
+    await db.sql`INSERT INTO schema_migrations (version) VALUES (${latest?.version ?? ""})`;
+    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, "readiness once migrated");
+    expect(web.child.exitCode).toBeNull();
+  });
+
   it("`npm run start:web` starts and takes votes while PostgreSQL can't be reached, and catches up once it can", async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
