@@ -2,9 +2,10 @@
 // machine with Redis, PostgreSQL and the load generator (autocannon) all
 // local. Each figure is printed next to its target or its reference from the
 // same run. It prints figures; it never fails because the machine was slow.
-// BENCH_ONLY=vote,consumer,results,export,workers,recovery,image runs some sections.
+// BENCH_ONLY=vote,durability,consumer,results,export,workers,recovery,image runs some sections.
 import { measureConsumer } from "./consumer.ts";
 import { measureImage } from "./container.ts";
+import { measureDurability } from "./durability.ts";
 import { measureExport } from "./export.ts";
 import { allocator, CONNECTIONS, openBenchStore, type Row, SECONDS } from "./lib.ts";
 import { measureResults } from "./results.ts";
@@ -12,7 +13,9 @@ import { measureVotePath } from "./vote-path.ts";
 import { measureWorkers } from "./workers.ts";
 import { measureWorkersRecovery } from "./workers-recovery.ts";
 
-const only = new Set((process.env.BENCH_ONLY ?? "vote,consumer,results,export,workers,recovery,image").split(","));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? "vote,durability,consumer,results,export,workers,recovery,image").split(","),
+);
 const rows: Row[] = [];
 
 console.log(
@@ -21,6 +24,7 @@ console.log(
 const store = await openBenchStore();
 try {
   if (only.has("vote")) rows.push(...(await measureVotePath(store)));
+  if (only.has("durability")) rows.push(...(await measureDurability(store)));
   if (only.has("consumer")) rows.push(...(await measureConsumer(store)));
   if (only.has("results")) rows.push(...(await measureResults(store)));
   if (only.has("export")) rows.push(...(await measureExport(store)));

@@ -26,13 +26,16 @@ export async function startFullRedis(): Promise<FullRedis> {
   return own;
 }
 
-/** A Redis server of the test's own (no persistence), for failures the shared one must not suffer. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * A Redis server of the test's own (no persistence unless `args` asks for
+ * it, say `--appendonly yes`), for failures the shared one must not suffer.
+ */
+export async function startOwnRedis(args: readonly string[] = []): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "full-redis-"));
   const server: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...args],
     { stdio: "ignore" },
   );
   const url = `redis://127.0.0.1:${port}`;
