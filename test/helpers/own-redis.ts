@@ -29,7 +29,7 @@ export async function startFullRedis(): Promise<FullRedis> {
 /** A Redis server of the test's own (no persistence), for failures the shared one must not suffer. */
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "full-redis-"));
+  const dir = mkdtempSync(join(tmpdir(), "own-redis-"));
   const server: ChildProcess = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],

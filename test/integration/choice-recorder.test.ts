@@ -4,7 +4,7 @@ import { createChoiceRecorder } from "../../src/cloudflare/choice-recorder.ts";
 import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
 import { VotingUnavailableError } from "../../src/core/ports.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../tools/upstash-bridge.ts";
-import { type FullRedis, startFullRedis } from "../helpers/full-redis.ts";
+import { type FullRedis, startFullRedis } from "../helpers/own-redis.ts";
 
 describe("the Workers vote store when the database is full", () => {
   let full: FullRedis;

@@ -5,7 +5,7 @@ import { createBallotBox } from "../../src/node/ballot-box.ts";
 import { createRateLimiter } from "../../src/node/rate-limiter.ts";
 import { createVoteStore } from "../../src/node/vote-store.ts";
 import { streamNames } from "../../src/redis/keys.ts";
-import { startFullRedis } from "../helpers/full-redis.ts";
+import { startFullRedis } from "../helpers/own-redis.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
 
 const castAt = "2026-11-26T10:00:00.000Z";
