@@ -7,7 +7,9 @@ import { pollFromFields, pollToFields } from "../redis/poll-fields.ts";
 export function createPollStore(redis: Redis, prefix: string, ttlSeconds: number): PollStore {
   return {
     async readPoll(id) {
-      return pollFromFields(id, await redis.hgetall<Record<string, string>>(pollHashKey(prefix, id)));
+      // The client doesn't deserialize (redis-client.ts): HGETALL answers Redis's flat [field, value, ...] list.
+      const flat = (await redis.hgetall(pollHashKey(prefix, id))) as unknown as string[] | null;
+      return pollFromFields(id, flat && Object.fromEntries(flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]]))));
     },
     async writePoll(poll) {
       const key = pollHashKey(prefix, poll.id);
