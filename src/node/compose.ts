@@ -22,7 +22,7 @@ import { createTallyCache } from "./tally-cache.ts";
 import { createVoteStore } from "./vote-store.ts";
 
 /** How long results are cached in each process (one query per poll per second, whatever the crowd). */
-const RESULTS_TTL_MS = 1_000;
+export const RESULTS_TTL_MS = 1_000;
 /** A consumer loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts it. */
 const STUCK_AFTER_MS = 60_000;
 
@@ -41,7 +41,12 @@ export interface Served {
 export function buildWeb(
   config: NodeConfig,
   connections: { redis: RedisClient; sql: Sql },
-  options: { logger: Logger; hostname: string },
+  options: {
+    logger: Logger;
+    hostname: string;
+    /** The results cache's clock; tests move it instead of waiting the cache out. */
+    now?: () => number;
+  },
 ): Served {
   const { redis, sql } = connections;
   const archive = createPostgresVoteArchive(sql);
@@ -52,7 +57,7 @@ export function buildWeb(
     config,
     voteStore: createVoteStore(redis, config.redisPrefix),
     ballotBox: createBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    readTallies: createTallyCache(archive.readTallies, RESULTS_TTL_MS),
+    readTallies: createTallyCache(archive.readTallies, RESULTS_TTL_MS, options.now),
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.
