@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEAD_LETTER_QUEUE, FAST_RETRIES } from "../../src/cloudflare/queue-consumer.ts";
 import consumer from "../../workers/consumer/index.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { database, resetState } from "./support.ts";
 
 const ballot = (voter: string, choice: string, version = 1) => ({
@@ -53,12 +54,14 @@ const tallies = () =>
 /** Waits until the real queue and consumer have brought the tallies to `expected`. */
 async function expectTallies(expected: Record<string, number>): Promise<void> {
   let seen: Record<string, number> = {};
-  for (let tries = 0; tries < 300; tries++) {
-    seen = await tallies();
-    if (JSON.stringify(seen) === JSON.stringify(expected)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  expect(seen).toEqual(expected);
+  await waitFor(
+    async () => {
+      seen = await tallies();
+      return JSON.stringify(seen) === JSON.stringify(expected);
+    },
+    () => `tallies ${JSON.stringify(expected)} (last seen ${JSON.stringify(seen)})`,
+    15_000,
+  );
 }
 
 describe("the queue consumer Worker during a database outage", () => {
