@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
-import { freePort } from "./browser.ts";
+import { freePort } from "./ports.ts";
 import { waitFor } from "./services.ts";
 
 export interface OwnRedis {
