@@ -2,20 +2,10 @@ import { describe, expect, it } from "vitest";
 import { type CastVoteInput, castVote } from "../../src/core/cast-vote.ts";
 import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import { VotingUnavailableError } from "../../src/core/ports.ts";
-import { createDefaultPoll, type Poll } from "../../src/domain/polls.ts";
 import { createManualClock } from "../fakes/clock.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
+import { defaultPoll, tea } from "../helpers/polls.ts";
 
-const defaultPoll = createDefaultPoll("Cats", "Dogs");
-const tea: Poll = {
-  id: "TeaOrCoffee1",
-  question: "Tea or coffee?",
-  options: [
-    { id: "a", label: "Tea" },
-    { id: "b", label: "Coffee" },
-  ],
-  status: "open",
-};
 const VOTER = "0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11";
 
 function setUp(limits = { perAddress: 0, perVoter: 0 }) {

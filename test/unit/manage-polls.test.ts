@@ -8,13 +8,12 @@ import {
   setPollStatus,
 } from "../../src/core/manage-polls.ts";
 import { createPollLookup } from "../../src/core/poll-lookup.ts";
-import { createDefaultPoll, type Poll } from "../../src/domain/polls.ts";
+import type { Poll } from "../../src/domain/polls.ts";
 import { createManualClock } from "../fakes/clock.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createSequentialRandomness } from "../fakes/random.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
-
-const defaultPoll = createDefaultPoll("Cats", "Dogs");
+import { defaultPoll, tea } from "../helpers/polls.ts";
 
 /** `port` with each call of a method noted in `calls` as `name.method`. */
 function noting<T extends object>(port: T, name: string, calls: string[]): T {
@@ -71,16 +70,8 @@ describe("creating a poll", () => {
       options: ["Tea", " Coffee ", "Water"],
       client: "203.0.113.9",
     });
-    const poll: Poll = {
-      id: "poll00000001",
-      question: "Tea or coffee?",
-      options: [
-        { id: "a", label: "Tea" },
-        { id: "b", label: "Coffee" },
-        { id: "c", label: "Water" },
-      ],
-      status: "open",
-    };
+    // Trimmed, options a, b, c in the order given, open: the poll `tea` under a new id.
+    const poll: Poll = { ...tea, id: "poll00000001" };
     expect(outcome).toEqual({ ok: true, poll, manageToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(calls).toEqual(["archive.createPoll", "store.writePoll"]);
     expect(await database.pollArchive.readPoll(poll.id)).toEqual(poll);

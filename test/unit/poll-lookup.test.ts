@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createPollLookup, findPoll } from "../../src/core/poll-lookup.ts";
 import type { PollStore } from "../../src/core/ports.ts";
-import { createDefaultPoll, type Poll } from "../../src/domain/polls.ts";
+import type { Poll } from "../../src/domain/polls.ts";
 import { createManualClock } from "../fakes/clock.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
-
-const defaultPoll = createDefaultPoll("Cats", "Dogs");
-const tea: Poll = {
-  id: "TeaOrCoffee1",
-  question: "Tea or coffee?",
-  options: [
-    { id: "a", label: "Tea" },
-    { id: "b", label: "Coffee" },
-  ],
-  status: "open",
-};
+import { defaultPoll, tea } from "../helpers/polls.ts";
 
 /** A poll store that counts its reads, and holds them until released when asked to. */
 function countingStore(store: PollStore) {

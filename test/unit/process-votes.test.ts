@@ -3,20 +3,13 @@ import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import { PermanentArchiveError } from "../../src/core/ports.ts";
 import { processVotes, reportVerdicts, type Verdict } from "../../src/core/process-votes.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
-import { createDefaultPoll, type Poll } from "../../src/domain/polls.ts";
 import { createMemoryLogger } from "../fakes/logger.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
 import { countChoices } from "../helpers/invariants.ts";
+import { defaultPoll, tea } from "../helpers/polls.ts";
 import { chunk, deliveries, seeded, shuffle } from "../helpers/voting-history.ts";
 
-const defaultPoll = createDefaultPoll("Cats", "Dogs");
-const tea: Poll = {
-  id: "TeaOrCoffee1",
-  question: "Tea or coffee?",
-  options: ["Tea", "Coffee", "Water"].map((label, i) => ({ id: "abc"[i]!, label })),
-  status: "open",
-};
 const castAt = "2026-11-26T10:00:00.000Z";
 const ballot = (voter: string, choice: string, version = 1, poll = "default"): Ballot => ({
   poll,

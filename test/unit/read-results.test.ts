@@ -4,21 +4,10 @@ import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import { ResultsUnavailableError } from "../../src/core/ports.ts";
 import { readResults } from "../../src/core/read-results.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
-import { createDefaultPoll, type Poll } from "../../src/domain/polls.ts";
 import { createMemoryLogger } from "../fakes/logger.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
-
-const defaultPoll = createDefaultPoll("Cats", "Dogs");
-const tea: Poll = {
-  id: "TeaOrCoffee1",
-  question: "Tea or coffee?",
-  options: [
-    { id: "a", label: "Tea" },
-    { id: "b", label: "Coffee" },
-  ],
-  status: "open",
-};
+import { defaultPoll, tea } from "../helpers/polls.ts";
 
 async function setUp() {
   const database = createMemoryDatabase();

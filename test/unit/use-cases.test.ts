@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import { processVotes } from "../../src/core/process-votes.ts";
-import { createUseCases, type UseCaseDeps } from "../../src/core/use-cases.ts";
-import { createDefaultPoll } from "../../src/domain/polls.ts";
+import { createUseCases, type UseCaseDeps, type UseCases } from "../../src/core/use-cases.ts";
 import { createManualClock } from "../fakes/clock.ts";
 import { createMemoryLogger } from "../fakes/logger.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createSequentialRandomness } from "../fakes/random.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
+import { defaultPoll } from "../helpers/polls.ts";
 
-const defaultPoll = createDefaultPoll("Cats", "Dogs");
 const VOTER = "0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11";
 
 /** One Redis, one PostgreSQL, and web processes wired to them as createApp wires them. */
@@ -45,6 +44,13 @@ async function setUp() {
   return { clock, redis, database, logger, startWeb, consume, vote };
 }
 
+/** Creates "Tea or coffee?" through `web`, as its owner would. */
+async function createTea(web: UseCases) {
+  const created = await web.createPoll({ question: "Tea or coffee?", options: ["Tea", "Coffee"], client: undefined });
+  if (!created.ok) throw new Error(`not created: ${created.reason}`);
+  return created;
+}
+
 const counts = (results: { options: { id: string; votes: number }[] } | undefined) =>
   Object.fromEntries(results?.options.map((option) => [option.id, option.votes]) ?? []);
 
@@ -63,8 +69,7 @@ describe("the web tier's use cases", () => {
   it("take votes in a created poll from the vote store's copy, never reading the record", async () => {
     const { startWeb, vote, database } = await setUp();
     const web = startWeb();
-    const created = await web.createPoll({ question: "Tea or coffee?", options: ["Tea", "Coffee"], client: undefined });
-    if (!created.ok) throw new Error("not created");
+    const created = await createTea(web);
     database.fail();
     expect(await web.findPoll(created.poll.id)).toEqual(created.poll);
     expect(await vote(web, created.poll.id, "a")).toMatchObject({ ok: true });
@@ -73,8 +78,7 @@ describe("the web tier's use cases", () => {
   it("reload a poll the vote store lost from the record, and vote on", async () => {
     const { startWeb, vote, redis } = await setUp();
     const web = startWeb();
-    const created = await web.createPoll({ question: "Tea or coffee?", options: ["Tea", "Coffee"], client: undefined });
-    if (!created.ok) throw new Error("not created");
+    const created = await createTea(web);
     redis.forgetPolls();
     const restarted = startWeb();
     expect(await vote(restarted, created.poll.id, "b")).toMatchObject({ ok: true });
@@ -86,13 +90,7 @@ describe("the web tier's use cases", () => {
     const here = startWeb({ pollTtlMs: 60_000 });
     const remembering = startWeb({ pollTtlMs: 60_000 });
     const forgetful = startWeb({ pollTtlMs: 0 });
-    const created = await here.createPoll({
-      question: "Tea or coffee?",
-      options: ["Tea", "Coffee"],
-      client: undefined,
-    });
-    if (!created.ok) throw new Error("not created");
-    const { poll, manageToken } = created;
+    const { poll, manageToken } = await createTea(here);
     for (const web of [here, remembering, forgetful]) expect((await web.findPoll(poll.id))?.status).toBe("open");
     expect(await here.setPollStatus(poll.id, manageToken, "closed")).toMatchObject({ ok: true });
     expect(await vote(here, poll.id, "a")).toMatchObject({ ok: false, reason: "closed" });
@@ -127,8 +125,7 @@ describe("the web tier's use cases", () => {
   it("let only a poll's owner close it and export its ballots", async () => {
     const { startWeb, vote, consume } = await setUp();
     const web = startWeb();
-    const created = await web.createPoll({ question: "Tea or coffee?", options: ["Tea", "Coffee"], client: undefined });
-    if (!created.ok) throw new Error("not created");
+    const created = await createTea(web);
     const { poll, manageToken } = created;
     await vote(web, poll.id, "b");
     await consume();

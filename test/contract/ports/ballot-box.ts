@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BallotBox, VoteLimits, VoteStore } from "../../../src/core/ports.ts";
 import type { Ballot } from "../../../src/domain/ballots.ts";
-import { LONG_WINDOW_MS, randomPollId } from "./support.ts";
+import { LONG_WINDOW_MS, openForSuite, randomPollId } from "./support.ts";
 
 /** A ballot box, the vote store that reads what it records, and a view of its queue. */
 export interface BallotBoxSubject {
@@ -26,18 +26,14 @@ const noLimits: VoteLimits = { address: "192.0.2.1", perAddress: 0, perVoter: 0,
  */
 export function describeBallotBoxContract(name: string, open: () => Promise<BallotBoxSubject>): void {
   describe(`a BallotBox (${name})`, () => {
-    let subject: BallotBoxSubject;
-    beforeAll(async () => {
-      subject = await open();
-    });
-    afterAll(() => subject?.close());
+    const subject = openForSuite(open);
 
     async function cast(poll: string, voter: string, choice: string, limits = noLimits): Promise<Ballot> {
-      const result = await subject.box.cast({ poll, voter, choice, castAt }, limits);
+      const result = await subject().box.cast({ poll, voter, choice, castAt }, limits);
       if (!result.ok) throw new Error(`refused by a limit: ${JSON.stringify(limits)}`);
       return result.ballot;
     }
-    const queuedIn = async (poll: string) => (await subject.queued()).filter((ballot) => ballot.poll === poll);
+    const queuedIn = async (poll: string) => (await subject().queued()).filter((ballot) => ballot.poll === poll);
 
     it("answers the ballot as it was queued: the vote as given, with the voter's new version", async () => {
       const [poll, voter] = [randomPollId(), crypto.randomUUID()];
@@ -71,14 +67,14 @@ export function describeBallotBoxContract(name: string, open: () => Promise<Ball
       );
       expect(new Set(ballots.map((ballot) => ballot.version)).size).toBe(40);
       const newest = ballots.reduce((x, y) => (x.version > y.version ? x : y));
-      expect(await subject.votes.currentChoice(poll, voter)).toBe(newest.choice);
+      expect(await subject().votes.currentChoice(poll, voter)).toBe(newest.choice);
     });
 
     it("still gives a higher version once the voter's state is lost", async () => {
       const [poll, voter] = [randomPollId(), crypto.randomUUID()];
       const before = await cast(poll, voter, "a");
-      await subject.forgetVoter(poll, voter);
-      expect(await subject.votes.currentChoice(poll, voter)).toBeNull();
+      await subject().forgetVoter(poll, voter);
+      expect(await subject().votes.currentChoice(poll, voter)).toBeNull();
       expect((await cast(poll, voter, "b")).version).toBeGreaterThan(before.version);
     });
 
@@ -87,13 +83,13 @@ export function describeBallotBoxContract(name: string, open: () => Promise<Ball
       const limits = { ...noLimits, address: "198.51.100.7", perVoter: 2 };
       const results = [];
       for (const choice of ["a", "b", "c"])
-        results.push(await subject.box.cast({ poll, voter, choice, castAt }, limits));
+        results.push(await subject().box.cast({ poll, voter, choice, castAt }, limits));
       expect(results.map((result) => result.ok)).toEqual([true, true, false]);
       const refused = results[2]!;
       if (refused.ok) throw new Error("the third vote was taken");
       expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
       expect(refused.retryAfter).toBeLessThanOrEqual(LONG_WINDOW_MS / 1000);
-      expect(await subject.votes.currentChoice(poll, voter)).toBe("b");
+      expect(await subject().votes.currentChoice(poll, voter)).toBe("b");
       expect((await queuedIn(poll)).map((ballot) => ballot.choice)).toEqual(["a", "b"]);
     });
 
@@ -103,10 +99,10 @@ export function describeBallotBoxContract(name: string, open: () => Promise<Ball
       const limits = { ...noLimits, address, perAddress: 3, perVoter: 10 };
       const taken = [];
       for (let i = 0; i < 5; i++)
-        taken.push((await subject.box.cast({ poll, voter: crypto.randomUUID(), choice: "a", castAt }, limits)).ok);
+        taken.push((await subject().box.cast({ poll, voter: crypto.randomUUID(), choice: "a", castAt }, limits)).ok);
       expect(taken).toEqual([true, true, true, false, false]);
       const elsewhere = { ...limits, address: `${address}-elsewhere` };
-      expect((await subject.box.cast({ poll, voter: crypto.randomUUID(), choice: "a", castAt }, elsewhere)).ok).toBe(
+      expect((await subject().box.cast({ poll, voter: crypto.randomUUID(), choice: "a", castAt }, elsewhere)).ok).toBe(
         true,
       );
       expect(await queuedIn(poll)).toHaveLength(4);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RateLimiter } from "../../../src/core/ports.ts";
-import { LONG_WINDOW_MS } from "./support.ts";
+import { LONG_WINDOW_MS, openForSuite } from "./support.ts";
 
 export interface RateLimiterSubject {
   /** A limiter of `limit` takes per client per window of `windowMs`, counted under `scope`. */
@@ -15,17 +15,13 @@ export interface RateLimiterSubject {
  */
 export function describeRateLimiterContract(name: string, open: () => Promise<RateLimiterSubject>): void {
   describe(`a RateLimiter (${name})`, () => {
-    let subject: RateLimiterSubject;
-    beforeAll(async () => {
-      subject = await open();
-    });
-    afterAll(() => subject?.close());
+    const subject = openForSuite(open);
 
     const scope = () => `polls-${crypto.randomUUID()}`;
     const client = () => `203.0.113.${Math.floor(Math.random() * 250)}-${crypto.randomUUID()}`;
 
     it("allows `limit` takes per client in a window, then refuses, saying how long to wait", async () => {
-      const limiter = subject.limiter({ scope: scope(), limit: 3, windowMs: LONG_WINDOW_MS });
+      const limiter = subject().limiter({ scope: scope(), limit: 3, windowMs: LONG_WINDOW_MS });
       const someone = client();
       const verdicts = [];
       for (let i = 0; i < 5; i++) verdicts.push(await limiter.take(someone));
@@ -38,7 +34,7 @@ export function describeRateLimiterContract(name: string, open: () => Promise<Ra
     });
 
     it("counts each client on its own", async () => {
-      const limiter = subject.limiter({ scope: scope(), limit: 1, windowMs: LONG_WINDOW_MS });
+      const limiter = subject().limiter({ scope: scope(), limit: 1, windowMs: LONG_WINDOW_MS });
       const [first, second] = [client(), client()];
       expect((await limiter.take(first)).allowed).toBe(true);
       expect((await limiter.take(first)).allowed).toBe(false);
@@ -47,8 +43,8 @@ export function describeRateLimiterContract(name: string, open: () => Promise<Ra
 
     it("counts each scope on its own", async () => {
       const someone = client();
-      const polls = subject.limiter({ scope: scope(), limit: 1, windowMs: LONG_WINDOW_MS });
-      const other = subject.limiter({ scope: scope(), limit: 1, windowMs: LONG_WINDOW_MS });
+      const polls = subject().limiter({ scope: scope(), limit: 1, windowMs: LONG_WINDOW_MS });
+      const other = subject().limiter({ scope: scope(), limit: 1, windowMs: LONG_WINDOW_MS });
       expect((await polls.take(someone)).allowed).toBe(true);
       expect((await polls.take(someone)).allowed).toBe(false);
       expect((await other.take(someone)).allowed).toBe(true);

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import type { Poll } from "../../../src/domain/polls.ts";
 import type { TallyCounts } from "../../../src/domain/tallies.ts";
 
@@ -27,4 +28,19 @@ export function newPoll(question = "Tea or coffee?", labels: readonly string[] =
 /** Counts without the options at zero: stores may or may not keep a row for a count that fell to zero. */
 export function nonZero(counts: TallyCounts): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, votes]) => votes !== 0));
+}
+
+/** A suite's subject: opened before its first test, closed after its last; the getter gives it to the tests. */
+export function openForSuite<S extends { close(): Promise<void> }>(open: () => Promise<S>): () => S {
+  let subject: S | undefined;
+  beforeAll(async () => {
+    subject = await open();
+  });
+  afterAll(async () => {
+    await subject?.close();
+  });
+  return () => {
+    if (!subject) throw new Error("the suite's subject did not open");
+    return subject;
+  };
 }

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PermanentArchiveError, type PollArchive, type VoteArchive } from "../../../src/core/ports.ts";
 import type { Ballot } from "../../../src/domain/ballots.ts";
 import { countChoices } from "../../helpers/invariants.ts";
 import { chunk, deliveries, seeded, votingHistory } from "../../helpers/voting-history.ts";
-import { newPoll, nonZero } from "./support.ts";
+import { newPoll, nonZero, openForSuite } from "./support.ts";
 
 /** The durable record a contract runs on: its two ports share one database. */
 export interface ArchiveSubject {
@@ -25,15 +25,11 @@ const castAt = "2026-11-26T10:00:00.000Z";
  */
 export function describeVoteArchiveContract(name: string, open: () => Promise<ArchiveSubject>): void {
   describe(`a VoteArchive (${name})`, () => {
-    let archive: ArchiveSubject;
-    beforeAll(async () => {
-      archive = await open();
-    });
-    afterAll(() => archive?.close());
+    const archive = openForSuite(open);
 
     async function openPoll() {
       const poll = newPoll();
-      await archive.polls.createPoll(poll, "0".repeat(64));
+      await archive().polls.createPoll(poll, "0".repeat(64));
       return poll.id;
     }
     const ballot = (poll: string, voter: string, choice: string, version: number): Ballot => ({
@@ -43,7 +39,7 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
       version,
       castAt,
     });
-    const counts = async (poll: string) => nonZero(await archive.votes.readTallies(poll));
+    const counts = async (poll: string) => nonZero(await archive().votes.readTallies(poll));
 
     it("has no counts for a poll nobody voted in", async () => {
       expect(await counts(await openPoll())).toEqual({});
@@ -52,27 +48,27 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
     it("counts a voter's first ballot, and moves the count when a newer ballot changes their mind", async () => {
       const poll = await openPoll();
       const voter = crypto.randomUUID();
-      expect((await archive.votes.applyBallots([ballot(poll, voter, "a", 1)])).size).toBe(0);
+      expect((await archive().votes.applyBallots([ballot(poll, voter, "a", 1)])).size).toBe(0);
       expect(await counts(poll)).toEqual({ a: 1 });
-      expect((await archive.votes.applyBallots([ballot(poll, voter, "b", 2)])).size).toBe(0);
+      expect((await archive().votes.applyBallots([ballot(poll, voter, "b", 2)])).size).toBe(0);
       expect(await counts(poll)).toEqual({ b: 1 });
     });
 
     it("keeps a voter's newest ballot whichever arrives first, across batches and within one", async () => {
       const poll = await openPoll();
       const [x, y] = [crypto.randomUUID(), crypto.randomUUID()];
-      await archive.votes.applyBallots([ballot(poll, x, "b", 2)]);
-      await archive.votes.applyBallots([ballot(poll, x, "a", 1)]);
-      await archive.votes.applyBallots([ballot(poll, y, "c", 3), ballot(poll, y, "a", 1), ballot(poll, y, "b", 2)]);
+      await archive().votes.applyBallots([ballot(poll, x, "b", 2)]);
+      await archive().votes.applyBallots([ballot(poll, x, "a", 1)]);
+      await archive().votes.applyBallots([ballot(poll, y, "c", 3), ballot(poll, y, "a", 1), ballot(poll, y, "b", 2)]);
       expect(await counts(poll)).toEqual({ b: 1, c: 1 });
     });
 
     it("changes nothing when a batch is delivered again", async () => {
       const poll = await openPoll();
       const batch = [ballot(poll, crypto.randomUUID(), "a", 1), ballot(poll, crypto.randomUUID(), "b", 4)];
-      await archive.votes.applyBallots(batch);
-      await archive.votes.applyBallots(batch);
-      await archive.votes.applyBallots([...batch].reverse());
+      await archive().votes.applyBallots(batch);
+      await archive().votes.applyBallots(batch);
+      await archive().votes.applyBallots([...batch].reverse());
       expect(await counts(poll)).toEqual({ a: 1, b: 1 });
     });
 
@@ -81,7 +77,7 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
       const poll = await openPoll();
       const { ballots, last } = votingHistory(40, 5, random, { poll, choices: ["a", "b", "c"] });
       for (const batch of chunk(deliveries(ballots, random), () => 1 + Math.floor(random() * 25))) {
-        await archive.votes.applyBallots(batch);
+        await archive().votes.applyBallots(batch);
       }
       expect(await counts(poll)).toEqual(countChoices(last.values()));
     });
@@ -89,7 +85,7 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
     it("keeps polls apart", async () => {
       const [first, second] = [await openPoll(), await openPoll()];
       const voter = crypto.randomUUID();
-      await archive.votes.applyBallots([ballot(first, voter, "a", 1), ballot(second, voter, "b", 1)]);
+      await archive().votes.applyBallots([ballot(first, voter, "a", 1), ballot(second, voter, "b", 1)]);
       expect(await counts(first)).toEqual({ a: 1 });
       expect(await counts(second)).toEqual({ b: 1 });
     });
@@ -97,9 +93,9 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
     it("refuses a closed poll's ballots by position, counting none, and applies the rest of the batch", async () => {
       const [closed, other] = [await openPoll(), await openPoll()];
       const [x, y] = [crypto.randomUUID(), crypto.randomUUID()];
-      await archive.votes.applyBallots([ballot(closed, x, "a", 1)]);
-      await archive.polls.setStatus(closed, "closed");
-      const refused = await archive.votes.applyBallots([
+      await archive().votes.applyBallots([ballot(closed, x, "a", 1)]);
+      await archive().polls.setStatus(closed, "closed");
+      const refused = await archive().votes.applyBallots([
         ballot(other, x, "b", 1),
         ballot(closed, x, "b", 2),
         ballot(closed, y, "c", 1),
@@ -114,16 +110,16 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
 
     it("takes a poll's ballots again once it is reopened", async () => {
       const poll = await openPoll();
-      await archive.polls.setStatus(poll, "closed");
-      await archive.polls.setStatus(poll, "open");
+      await archive().polls.setStatus(poll, "closed");
+      await archive().polls.setStatus(poll, "open");
       const voter = crypto.randomUUID();
-      expect((await archive.votes.applyBallots([ballot(poll, voter, "c", 1)])).size).toBe(0);
+      expect((await archive().votes.applyBallots([ballot(poll, voter, "c", 1)])).size).toBe(0);
       expect(await counts(poll)).toEqual({ c: 1 });
     });
 
     it("never counts a ballot of a poll it has no record of", async () => {
       const unknown = "NoSuchPoll01";
-      const refused = await archive.votes.applyBallots([ballot(unknown, crypto.randomUUID(), "a", 1)]);
+      const refused = await archive().votes.applyBallots([ballot(unknown, crypto.randomUUID(), "a", 1)]);
       expect(refused.get(0)).toBeDefined();
       expect(await counts(unknown)).toEqual({});
     });
@@ -131,18 +127,18 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
     it("reports data the database refuses as permanent, and writes nothing of that batch", async () => {
       const poll = await openPoll();
       const refusedVoter = crypto.randomUUID();
-      await archive.refuseVoter(refusedVoter);
+      await archive().refuseVoter(refusedVoter);
       const good = [ballot(poll, crypto.randomUUID(), "a", 1), ballot(poll, crypto.randomUUID(), "b", 1)];
       await expect(
-        archive.votes.applyBallots([good[0]!, ballot(poll, refusedVoter, "c", 1), good[1]!]),
+        archive().votes.applyBallots([good[0]!, ballot(poll, refusedVoter, "c", 1), good[1]!]),
       ).rejects.toBeInstanceOf(PermanentArchiveError);
       expect(await counts(poll)).toEqual({});
-      await archive.votes.applyBallots(good);
+      await archive().votes.applyBallots(good);
       expect(await counts(poll)).toEqual({ a: 1, b: 1 });
     });
 
     it("answers a ping", async () => {
-      await expect(archive.votes.ping()).resolves.toBeUndefined();
+      await expect(archive().votes.ping()).resolves.toBeUndefined();
     });
   });
 }
