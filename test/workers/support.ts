@@ -1,7 +1,9 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { withHyperdrive } from "../../src/cloudflare/database.ts";
 import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
 import { cacheKey, leaseKey } from "../../src/cloudflare/tally-cache.ts";
+import consumer from "../../workers/consumer/index.ts";
 import { ORIGIN, sumOfVersions } from "../contract/http-contract.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -71,4 +73,26 @@ export async function settled(timeoutMs = 30_000): Promise<void> {
 export async function forgetVoters(): Promise<void> {
   const keys = await keysMatching(`${prefix}ballot:*`);
   if (keys.length > 0) await redis.del(...keys);
+}
+
+/** Hands `bodies` to the consumer Worker as one batch of `queue`, each message at `attempts`; answers what it did. */
+export async function deliverBatch(queue: string, bodies: unknown[], workerEnv: Env = env, attempts = 1) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await consumer.queue(batch, workerEnv, ctx);
+  return await getQueueResult(batch, ctx);
+}
+
+/** The counts in PostgreSQL of every option with votes. */
+export function tallies(): Promise<Record<string, number>> {
+  return database(async (sql) =>
+    Object.fromEntries(
+      (await sql<{ option_id: string; votes: string }[]>`SELECT option_id, votes FROM tallies WHERE votes > 0`).map(
+        (row) => [row.option_id, Number(row.votes)],
+      ),
+    ),
+  );
 }
