@@ -2,11 +2,13 @@ import { describeBallotBoxContract } from "../contract/ports/ballot-box.ts";
 import { describeCookieSignerContract } from "../contract/ports/cookie-signer.ts";
 import { describePollArchiveContract } from "../contract/ports/poll-archive.ts";
 import { describePollStoreContract } from "../contract/ports/poll-store.ts";
+import { describeRandomnessContract } from "../contract/ports/randomness.ts";
 import { describeRateLimiterContract } from "../contract/ports/rate-limiter.ts";
 import { describeVoteArchiveContract } from "../contract/ports/vote-archive.ts";
 import { describeVoteStoreContract } from "../contract/ports/vote-store.ts";
 import { createMemoryCookieSigner } from "../fakes/cookie-signer.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
+import { createSequentialRandomness } from "../fakes/random.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
 
 // The in-memory adapters the core's unit tests run on pass the same port
@@ -50,3 +52,4 @@ describeRateLimiterContract("in memory", async () => {
 });
 
 describeCookieSignerContract("in memory", createMemoryCookieSigner);
+describeRandomnessContract("numbered", createSequentialRandomness);
