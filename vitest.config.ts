@@ -52,7 +52,11 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.{ts,tsx}"] } },
+      {
+        extends: true,
+        // The unit tests share no state (no mocks, no services): one worker for every file, not one per file.
+        test: { name: "unit", include: ["test/unit/**/*.test.{ts,tsx}"], isolate: false },
+      },
       {
         extends: true,
         test: {

@@ -2,7 +2,7 @@
 // append-only file is fsynced before each answer (appendfsync always, the
 // production overlay) and once a second (everysec, minikube), taking turns.
 import type autocannon from "autocannon";
-import { startOwnRedis } from "../test/helpers/full-redis.ts";
+import { startOwnRedis } from "../test/helpers/own-redis.ts";
 import type { BenchStore, Row } from "./lib.ts";
 import { errorsOf, fmt, formVotes, freePort, load, SECONDS, start, stop, waitUntil } from "./lib.ts";
 

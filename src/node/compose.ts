@@ -22,7 +22,7 @@ import { createTallyCache } from "./tally-cache.ts";
 import { createVoteStore } from "./vote-store.ts";
 
 /** How long results are cached in each process (one query per poll per second, whatever the crowd). */
-const RESULTS_TTL_MS = 1_000;
+export const RESULTS_TTL_MS = 1_000;
 /** A consumer loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts it. */
 const STUCK_AFTER_MS = 60_000;
 
@@ -49,6 +49,8 @@ export function buildWeb(
     pollTtlMs?: number;
     /** True while the database's schema is older than this code (a migration under way): not ready. */
     schemaOlder?: () => boolean;
+    /** The results cache's clock; tests move it instead of waiting the cache out. */
+    now?: () => number;
   },
 ): Served {
   const { redis, sql } = connections;
@@ -60,7 +62,7 @@ export function buildWeb(
     config,
     voteStore: createVoteStore(redis, config.redisPrefix),
     ballotBox: createBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    readTallies: createTallyCache(archive.readTallies, { ttlMs: RESULTS_TTL_MS }),
+    readTallies: createTallyCache(archive.readTallies, { ttlMs: RESULTS_TTL_MS, ...(options.now ? { now: options.now } : {}) }),
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { waitFor } from "../helpers/wait.ts";
 import { Client, type HttpTarget, ORIGIN } from "./http-contract.ts";
 
 type Created = {
@@ -233,11 +234,14 @@ export function describePollsContract(name: string, openTarget: () => Promise<Ht
 
 /** Votes until the answer is `status`: a change of a poll's state reaches every process within about a second. */
 async function waitForStatus(client: Client, poll: string, status: number, body: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const response = await client.postForm(`/p/${poll}/vote`, body);
-    if (response.status === status) return;
-    if (Date.now() > deadline) expect(response.status).toBe(status);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let last = 0;
+  await waitFor(
+    async () => {
+      last = (await client.postForm(`/p/${poll}/vote`, body)).status;
+      return last === status;
+    },
+    () => `a vote in poll ${poll} to answer ${status} (last answer ${last})`,
+    10_000,
+    200,
+  );
 }

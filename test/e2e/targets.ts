@@ -2,12 +2,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort } from "../helpers/browser.ts";
+import { freePort } from "../helpers/ports.ts";
 import { startEntry } from "../helpers/processes.ts";
+import { ROOT } from "../helpers/root.ts";
 import { createTestDatabase, createTestRedis, waitFor } from "../helpers/services.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A running copy of the app for the browser: its base URL and how to stop it. */
 export interface RunningApp {

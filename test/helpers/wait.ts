@@ -1,11 +1,12 @@
 /**
  * Polls `probe` every `everyMs` until it returns something other than
  * undefined or false, and returns that; after `timeoutMs` it throws, naming
- * `what`. A probe that throws fails the wait at once.
+ * `what` (a function is asked only then, so it can say what was last seen).
+ * A probe that throws fails the wait at once.
  */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | false>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000,
   everyMs = 50,
 ): Promise<T> {
@@ -13,7 +14,9 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "function" ? what() : what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
@@ -25,7 +28,7 @@ export async function waitFor<T>(
  */
 export function until<T>(
   probe: () => Promise<T | undefined | false>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000,
   everyMs = 200,
 ): Promise<T> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/browser.ts";
+import { freePort } from "../helpers/ports.ts";
 import { runScript, startEntry } from "../helpers/processes.ts";
 import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase, uniqueName, waitFor } from "../helpers/services.ts";
 

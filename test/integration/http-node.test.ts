@@ -1,5 +1,5 @@
 import { createJsonLogger } from "../../src/core/logger.ts";
-import { buildConsumer, buildWeb } from "../../src/node/compose.ts";
+import { buildConsumer, buildWeb, RESULTS_TTL_MS } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { describeHttpContract, type HttpTarget, sumOfVersions } from "../contract/http-contract.ts";
 import { describePollsContract } from "../contract/polls-contract.ts";
@@ -15,7 +15,9 @@ async function openNodeTarget(): Promise<HttpTarget> {
     CONSUMER_CLAIM_IDLE_MS: "60000",
   });
   const logger = createJsonLogger({}, "error", () => {});
-  const web = buildWeb(config, { redis: redis.client, sql: db.sql }, { logger, hostname: "contract" });
+  let skewMs = 0;
+  const now = () => Date.now() + skewMs;
+  const web = buildWeb(config, { redis: redis.client, sql: db.sql }, { logger, hostname: "contract", now });
   const reader = redis.client.duplicate();
   await reader.connect();
   const stop = new AbortController();
@@ -29,6 +31,9 @@ async function openNodeTarget(): Promise<HttpTarget> {
         (key) => redis.client.hGet(key, "version"),
         redis.prefix,
       ),
+    async expireCachedResults() {
+      skewMs += RESULTS_TTL_MS;
+    },
     async forgetVoters() {
       const keys = await scanKeys(redis.client, `${redis.prefix}ballot:*`);
       if (keys.length > 0) await redis.client.del(keys);

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/browser.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
+import { freePort } from "../helpers/ports.ts";
 import { type Started, startEntry } from "../helpers/processes.ts";
 import {
   createTestDatabase,

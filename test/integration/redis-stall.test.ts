@@ -3,7 +3,7 @@ import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb, type Served, saveDefaultPoll } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
-import { type OwnRedis, startOwnRedis } from "../helpers/full-redis.ts";
+import { type OwnRedis, startOwnRedis } from "../helpers/own-redis.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
 const form = { "content-type": "application/x-www-form-urlencoded" };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb, saveDefaultPoll } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
-import { type OwnRedis, startOwnRedis } from "../helpers/full-redis.ts";
+import { type OwnRedis, startOwnRedis } from "../helpers/own-redis.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
 /** A poll id as the app makes them (12 URL-safe characters) that nobody created. */

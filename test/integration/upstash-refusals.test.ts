@@ -14,7 +14,7 @@ import { createApp } from "../../src/http/app.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { createPostgresPollArchive } from "../../src/postgres/poll-archive.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../tools/upstash-bridge.ts";
-import { type FullRedis, startFullRedis } from "../helpers/full-redis.ts";
+import { type FullRedis, startFullRedis } from "../helpers/own-redis.ts";
 import {
   createTestDatabase,
   createTestRedis,

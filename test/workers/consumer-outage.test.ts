@@ -1,10 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEAD_LETTER_QUEUE } from "../../src/cloudflare/queue-shards.ts";
 import { FAST_RETRIES } from "../../src/cloudflare/retries.ts";
-import consumer from "../../workers/consumer/index.ts";
-import { database, resetState } from "./support.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { deliverBatch, resetState, tallies } from "./support.ts";
 
 const ballot = (voter: string, choice: string, version = 1) => ({
   poll: "default",
@@ -32,34 +31,17 @@ const queueRefusingToo = {
   VOTES: { sendBatch: () => Promise.reject(new Error("Queue sendBatch failed: Too Many Requests")) },
 } as unknown as Env;
 
-async function deliver(queue: string, bodies: unknown[], workerEnv: Env, attempts: number) {
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await consumer.queue(batch, workerEnv, ctx);
-  return await getQueueResult(batch, ctx);
-}
-
-const tallies = () =>
-  database(async (sql) =>
-    Object.fromEntries(
-      (await sql<{ option_id: string; votes: string }[]>`SELECT option_id, votes FROM tallies WHERE votes > 0`).map(
-        (row) => [row.option_id, Number(row.votes)],
-      ),
-    ),
-  );
-
 /** Waits until the real queue and consumer have brought the tallies to `expected`. */
 async function expectTallies(expected: Record<string, number>): Promise<void> {
   let seen: Record<string, number> = {};
-  for (let tries = 0; tries < 300; tries++) {
-    seen = await tallies();
-    if (JSON.stringify(seen) === JSON.stringify(expected)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  expect(seen).toEqual(expected);
+  await waitFor(
+    async () => {
+      seen = await tallies();
+      return JSON.stringify(seen) === JSON.stringify(expected);
+    },
+    () => `tallies ${JSON.stringify(expected)} (last seen ${JSON.stringify(seen)})`,
+    15_000,
+  );
 }
 
 describe("the queue consumer Worker during a database outage", () => {
@@ -71,7 +53,7 @@ describe("the queue consumer Worker during a database outage", () => {
     // The queue redelivers the failing batch with growing attempts: a few quick retries, each a little later...
     const delays: number[] = [];
     for (let attempts = 1; attempts <= FAST_RETRIES; attempts++) {
-      const result = await deliver("votes", ballots, databaseAway, attempts);
+      const result = await deliverBatch("votes", ballots, databaseAway, attempts);
       expect(result.explicitAcks).toEqual([]);
       expect(result.retryBatch.retry).toBe(true);
       delays.push(result.retryBatch.delaySeconds ?? 0);
@@ -79,7 +61,7 @@ describe("the queue consumer Worker during a database outage", () => {
     expect(delays).toEqual([...delays].sort((x, y) => x - y));
     // ...then, far below max_retries, the ballots go back to `votes` as new messages (attempts start again)
     // and the originals are acknowledged: however long the outage, they never reach the dead letters.
-    const handedBack = await deliver("votes", ballots, databaseAway, FAST_RETRIES + 1);
+    const handedBack = await deliverBatch("votes", ballots, databaseAway, FAST_RETRIES + 1);
     expect(handedBack.retryBatch.retry).toBe(false);
     expect(handedBack.retryMessages).toEqual([]);
     expect(handedBack.ackAll).toBe(true);
@@ -88,7 +70,7 @@ describe("the queue consumer Worker during a database outage", () => {
   });
 
   it("keeps the ballots in the queue, for a later try, when the queue refuses to take them back", async () => {
-    const result = await deliver("votes", [ballot(voters[0], "a"), ballot(voters[1], "b")], queueRefusingToo, 7);
+    const result = await deliverBatch("votes", [ballot(voters[0], "a"), ballot(voters[1], "b")], queueRefusingToo, 7);
     expect(result.ackAll).toBe(false);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryBatch.retry).toBe(true);
@@ -101,13 +83,13 @@ describe("the dead-letter consumer (votes-dead)", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("applies valid dead letters, and logs in full at error level, then drops, what can't be applied", async () => {
-    await deliver("votes", [ballot(voters[0], "a", 2)], env, 1);
+    await deliverBatch("votes", [ballot(voters[0], "a", 2)], env, 1);
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: unknown) => {
       lines.push(String(line));
     });
     const unknownChoice = ballot(voters[2], "zebra");
-    const result = await deliver(
+    const result = await deliverBatch(
       DEAD_LETTER_QUEUE,
       [ballot(voters[0], "b", 1), ballot(voters[1], "b"), "{not json", unknownChoice],
       env,
@@ -124,7 +106,7 @@ describe("the dead-letter consumer (votes-dead)", () => {
   });
 
   it("hands dead letters back to votes while the database is away", async () => {
-    const result = await deliver(
+    const result = await deliverBatch(
       DEAD_LETTER_QUEUE,
       [ballot(voters[0], "a"), ballot(voters[1], "b")],
       databaseAway,

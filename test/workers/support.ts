@@ -1,8 +1,11 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { withHyperdrive } from "../../src/cloudflare/database.ts";
 import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
 import { cacheKey, leaseKey } from "../../src/cloudflare/tally-cache.ts";
+import consumer from "../../workers/consumer/index.ts";
 import { ORIGIN, sumOfVersions } from "../contract/http-contract.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 export const redis = createRedisClient(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
 export const prefix = (env as unknown as { REDIS_PREFIX: string }).REDIS_PREFIX;
@@ -49,22 +52,47 @@ async function acceptedVersions(): Promise<{ voters: number; versions: bigint }>
  * voters in `votes` as ballot hashes, with the same versions.
  */
 export async function settled(timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await database(
-      (sql) => sql<{ voters: string; versions: string }[]>`
-      SELECT count(*) AS voters, coalesce(sum(version), 0)::text AS versions FROM votes`,
-    );
-    const accepted = await acceptedVersions();
-    if (Number(row?.voters) === accepted.voters && BigInt(row?.versions ?? 0) === accepted.versions) return;
-    if (Date.now() > deadline)
-      throw new Error(`queue not drained: ${row?.voters} voters in PostgreSQL, ${accepted.voters} in Redis`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let seen = "";
+  await waitFor(
+    async () => {
+      const [row] = await database(
+        (sql) => sql<{ voters: string; versions: string }[]>`
+        SELECT count(*) AS voters, coalesce(sum(version), 0)::text AS versions FROM votes`,
+      );
+      const accepted = await acceptedVersions();
+      seen = `${row?.voters} voters in PostgreSQL, ${accepted.voters} in Redis`;
+      return Number(row?.voters) === accepted.voters && BigInt(row?.versions ?? 0) === accepted.versions;
+    },
+    () => `the queue to drain (${seen})`,
+    timeoutMs,
+    100,
+  );
 }
 
 /** Deletes every voter's state, as an expiry or a Redis without persistence would. */
 export async function forgetVoters(): Promise<void> {
   const keys = await keysMatching(`${prefix}ballot:*`);
   if (keys.length > 0) await redis.del(...keys);
+}
+
+/** Hands `bodies` to the consumer Worker as one batch of `queue`, each message at `attempts`; answers what it did. */
+export async function deliverBatch(queue: string, bodies: unknown[], workerEnv: Env = env, attempts = 1) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await consumer.queue(batch, workerEnv, ctx);
+  return await getQueueResult(batch, ctx);
+}
+
+/** The counts in PostgreSQL of every option with votes. */
+export function tallies(): Promise<Record<string, number>> {
+  return database(async (sql) =>
+    Object.fromEntries(
+      (await sql<{ option_id: string; votes: string }[]>`SELECT option_id, votes FROM tallies WHERE votes > 0`).map(
+        (row) => [row.option_id, Number(row.votes)],
+      ),
+    ),
+  );
 }

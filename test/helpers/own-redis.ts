@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
-import { freePort } from "./browser.ts";
+import { freePort } from "./ports.ts";
 import { waitFor } from "./services.ts";
 
 export interface OwnRedis {
@@ -32,7 +32,7 @@ export async function startFullRedis(): Promise<FullRedis> {
  */
 export async function startOwnRedis(args: readonly string[] = []): Promise<OwnRedis> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "full-redis-"));
+  const dir = mkdtempSync(join(tmpdir(), "own-redis-"));
   const server: ChildProcess = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...args],

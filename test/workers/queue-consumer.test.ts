@@ -1,8 +1,6 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import consumer from "../../workers/consumer/index.ts";
-import { database, resetState } from "./support.ts";
+import { database, deliverBatch, resetState, tallies } from "./support.ts";
 
 const ballot = (voter: string, choice: string, version: number) => ({
   poll: "default",
@@ -13,24 +11,8 @@ const ballot = (voter: string, choice: string, version: number) => ({
 });
 const voters = ["0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11", "9c1e2b44-5d6f-4a7b-8c9d-0e1f2a3b4c5d"] as const;
 
-async function deliver(bodies: unknown[], workerEnv: Env = env, attempts = 1) {
-  const batch = createMessageBatch(
-    "votes",
-    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await consumer.queue(batch, workerEnv, ctx);
-  return await getQueueResult(batch, ctx);
-}
-
-const tallies = () =>
-  database(async (sql) =>
-    Object.fromEntries(
-      (await sql<{ option_id: string; votes: string }[]>`SELECT option_id, votes FROM tallies WHERE votes > 0`).map(
-        (row) => [row.option_id, Number(row.votes)],
-      ),
-    ),
-  );
+const deliver = (bodies: unknown[], workerEnv: Env = env, attempts = 1) =>
+  deliverBatch("votes", bodies, workerEnv, attempts);
 
 describe("the queue consumer Worker", () => {
   beforeEach(() => resetState());

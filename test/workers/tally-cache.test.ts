@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { cacheKey, createTallyCache, leaseKey, type TallyCacheOptions } from "../../src/cloudflare/tally-cache.ts";
 import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
 import { ORIGIN } from "../contract/http-contract.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { database, resetState } from "./support.ts";
 
 const ORIGIN_SERVED = "https://vote.example";
@@ -100,7 +101,7 @@ describe("the edge cache of results", () => {
     expect(await first("default")).toEqual({ a: 1 });
     expect(await first("default")).toEqual({ a: 1 });
     // The first isolate's refresh holds the lease (its read is held): another isolate serves the same counts, reads nothing.
-    while (!(await cache.match(leaseKey(ORIGIN_SERVED, "default")))) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => cache.match(leaseKey(ORIGIN_SERVED, "default")), "the refresh to take the lease", 10_000, 5);
     expect(await isolate()("default")).toEqual({ a: 1 });
     release();
     await settle();
@@ -159,11 +160,7 @@ describe("the edge cache of results", () => {
     const key = cacheKey(ORIGIN, "default");
     expect(new URL(key.url).host).toBe(new URL(ORIGIN).host);
     // The write runs in waitUntil, after the response: wait for it to land.
-    let entry: Response | undefined;
-    for (let tries = 0; !entry && tries < 500; tries++) {
-      entry = await caches.default.match(key);
-      if (!entry) await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(await entry?.json()).toEqual({});
+    const entry = await waitFor(() => caches.default.match(key), "the cache write to land", 5_000, 10);
+    expect(await entry.json()).toEqual({});
   });
 });

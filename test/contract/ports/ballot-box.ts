@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import type { BallotBox, VoteLimits, VoteStore } from "../../../src/core/ports.ts";
+import type { Ballot } from "../../../src/domain/ballots.ts";
+import { LONG_WINDOW_MS, openForSuite, randomPollId } from "./support.ts";
+
+/** A ballot box, the vote store that reads what it records, and a view of its queue. */
+export interface BallotBoxSubject {
+  box: BallotBox;
+  votes: VoteStore;
+  /** Every ballot queued so far, oldest first; they stay queued. */
+  queued(): Promise<Ballot[]>;
+  /** Loses a voter's state, as its expiry or a Redis restart without persistence would. */
+  forgetVoter(poll: string, voter: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const castAt = "2026-11-26T10:00:00.000Z";
+const noLimits: VoteLimits = { address: "192.0.2.1", perAddress: 0, perVoter: 0, windowMs: LONG_WINDOW_MS };
+
+/**
+ * What casting relies on from a BallotBox (DESIGN, "Data flow"): a vote is
+ * counted against its limits, recorded with the voter's next version, and
+ * queued, or refused by a limit with nothing written; a voter's versions
+ * only grow, even once their state is gone, so the archive's "highest
+ * version wins" always picks the last vote.
+ */
+export function describeBallotBoxContract(name: string, open: () => Promise<BallotBoxSubject>): void {
+  describe(`a BallotBox (${name})`, () => {
+    const subject = openForSuite(open);
+
+    async function cast(poll: string, voter: string, choice: string, limits = noLimits): Promise<Ballot> {
+      const result = await subject().box.cast({ poll, voter, choice, castAt }, limits);
+      if (!result.ok) throw new Error(`refused by a limit: ${JSON.stringify(limits)}`);
+      return result.ballot;
+    }
+    const queuedIn = async (poll: string) => (await subject().queued()).filter((ballot) => ballot.poll === poll);
+
+    it("answers the ballot as it was queued: the vote as given, with the voter's new version", async () => {
+      const [poll, voter] = [randomPollId(), crypto.randomUUID()];
+      const ballot = await cast(poll, voter, "b");
+      expect(ballot).toEqual({ poll, voter, choice: "b", castAt, version: expect.any(Number) });
+      expect(Number.isSafeInteger(ballot.version) && ballot.version > 0).toBe(true);
+      expect(await queuedIn(poll)).toEqual([ballot]);
+    });
+
+    it("queues every ballot it accepts once, in the order cast", async () => {
+      const poll = randomPollId();
+      const [x, y] = [crypto.randomUUID(), crypto.randomUUID()];
+      const cast1 = await cast(poll, x, "a");
+      const cast2 = await cast(poll, y, "b");
+      const cast3 = await cast(poll, x, "c");
+      expect(await queuedIn(poll)).toEqual([cast1, cast2, cast3]);
+    });
+
+    it("gives each ballot of a voter a higher version than the one before", async () => {
+      const [poll, voter] = [randomPollId(), crypto.randomUUID()];
+      const versions: number[] = [];
+      for (const choice of ["a", "b", "a", "c", "b"]) versions.push((await cast(poll, voter, choice)).version);
+      expect(versions).toEqual([...versions].sort((x, y) => x - y));
+      expect(new Set(versions).size).toBe(versions.length);
+    });
+
+    it("gives ballots of one voter cast at once distinct versions, the highest carrying the choice recorded", async () => {
+      const [poll, voter] = [randomPollId(), crypto.randomUUID()];
+      const ballots = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => cast(poll, voter, ["a", "b", "c"][i % 3]!)),
+      );
+      expect(new Set(ballots.map((ballot) => ballot.version)).size).toBe(40);
+      const newest = ballots.reduce((x, y) => (x.version > y.version ? x : y));
+      expect(await subject().votes.currentChoice(poll, voter)).toBe(newest.choice);
+    });
+
+    it("still gives a higher version once the voter's state is lost", async () => {
+      const [poll, voter] = [randomPollId(), crypto.randomUUID()];
+      const before = await cast(poll, voter, "a");
+      await subject().forgetVoter(poll, voter);
+      expect(await subject().votes.currentChoice(poll, voter)).toBeNull();
+      expect((await cast(poll, voter, "b")).version).toBeGreaterThan(before.version);
+    });
+
+    it("refuses a voter's votes past their limit with the seconds to wait, recording and queueing nothing", async () => {
+      const [poll, voter] = [randomPollId(), crypto.randomUUID()];
+      const limits = { ...noLimits, address: "198.51.100.7", perVoter: 2 };
+      const results = [];
+      for (const choice of ["a", "b", "c"])
+        results.push(await subject().box.cast({ poll, voter, choice, castAt }, limits));
+      expect(results.map((result) => result.ok)).toEqual([true, true, false]);
+      const refused = results[2]!;
+      if (refused.ok) throw new Error("the third vote was taken");
+      expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(refused.retryAfter).toBeLessThanOrEqual(LONG_WINDOW_MS / 1000);
+      expect(await subject().votes.currentChoice(poll, voter)).toBe("b");
+      expect((await queuedIn(poll)).map((ballot) => ballot.choice)).toEqual(["a", "b"]);
+    });
+
+    it("shares an address's allowance among its voters, and counts another address on its own", async () => {
+      const poll = randomPollId();
+      const address = `198.51.100.${Math.floor(Math.random() * 250)}-${crypto.randomUUID()}`;
+      const limits = { ...noLimits, address, perAddress: 3, perVoter: 10 };
+      const taken = [];
+      for (let i = 0; i < 5; i++)
+        taken.push((await subject().box.cast({ poll, voter: crypto.randomUUID(), choice: "a", castAt }, limits)).ok);
+      expect(taken).toEqual([true, true, true, false, false]);
+      const elsewhere = { ...limits, address: `${address}-elsewhere` };
+      expect((await subject().box.cast({ poll, voter: crypto.randomUUID(), choice: "a", castAt }, elsewhere)).ok).toBe(
+        true,
+      );
+      expect(await queuedIn(poll)).toHaveLength(4);
+    });
+
+    it("counts nothing against a limit that is 0", async () => {
+      const [poll, voter] = [randomPollId(), crypto.randomUUID()];
+      for (let i = 0; i < 12; i++) await cast(poll, voter, "a");
+      expect(await queuedIn(poll)).toHaveLength(12);
+    });
+  });
+}

@@ -1,0 +1,16 @@
+import { createDefaultPoll, type Poll } from "../../src/domain/polls.ts";
+
+/** The default poll as the default configuration makes it (OPTION_A, OPTION_B): Cats or Dogs, ids a and b. */
+export const defaultPoll = createDefaultPoll("Cats", "Dogs");
+
+/** A created poll: an id of a created poll's shape, three options a, b and c, open. */
+export const tea: Poll = {
+  id: "TeaOrCoffee1",
+  question: "Tea or coffee?",
+  options: [
+    { id: "a", label: "Tea" },
+    { id: "b", label: "Coffee" },
+    { id: "c", label: "Water" },
+  ],
+  status: "open",
+};
