@@ -74,14 +74,41 @@ describe("the poll lookup", () => {
     expect(source.reads).toEqual([tea.id, tea.id]);
   });
 
-  it("remembers for ttlMs that a poll doesn't exist", async () => {
+  it("remembers a poll the record doesn't have for unknownTtlMs, far longer than a poll", async () => {
     const { lookup, source, clock } = setUp(1_000);
     expect(await lookup.find(tea.id)).toBeUndefined();
     expect(await lookup.find(tea.id)).toBeUndefined();
     expect(source.reads).toHaveLength(1);
     clock.advance(1_000);
+    expect(await lookup.find(tea.id)).toBeUndefined();
+    expect(source.reads).toHaveLength(1);
+    expect(lookup.remembers(tea.id)).toBe(true);
+    clock.advance(59_000);
+    expect(lookup.remembers(tea.id)).toBe(false);
     await lookup.find(tea.id);
     expect(source.reads).toHaveLength(2);
+  });
+
+  it("rations reloads: past the budget an id the store lacks is unknown for now, and asked again after ttlMs", async () => {
+    const clock = createManualClock();
+    const redis = createMemoryRedis();
+    const database = createMemoryDatabase();
+    await database.pollArchive.createPoll(tea, "0".repeat(64));
+    let budget = 0;
+    const lookup = createPollLookup({
+      defaultPoll,
+      source: redis.pollStore,
+      reload: (id) => database.pollArchive.readPoll(id),
+      mayReload: () => budget-- > 0,
+      ttlMs: 1_000,
+      now: clock.ms,
+    });
+    expect(await lookup.find(tea.id)).toBeUndefined();
+    budget = 1;
+    expect(await lookup.find(tea.id)).toBeUndefined();
+    clock.advance(1_000);
+    expect(await lookup.find(tea.id)).toEqual(tea);
+    expect(await redis.pollStore.readPoll(tea.id)).toEqual(tea);
   });
 
   it("has one lookup in flight per poll, however many requests ask at once", async () => {

@@ -41,19 +41,36 @@ describe("the single-flight cache", () => {
     expect(await cache.get("poll", async () => "back")).toBe("back");
   });
 
-  it("keeps a newer value when an older load fails after it", async () => {
+  it("shares a load still under way past ttlMs instead of starting a second one, and forgets it if it fails", async () => {
     const clock = createManualClock();
     const cache = createSingleFlightCache<string>({ ttlMs: 1_000, now: clock.ms });
     const loads = createLoads<string>();
-    const older = cache.get("poll", loads.load);
-    clock.advance(1_000);
-    const newer = cache.get("poll", loads.load);
-    loads.resolve(1, "new");
-    expect(await newer).toBe("new");
+    const first = cache.get("poll", loads.load);
+    clock.advance(5_000);
+    const second = cache.get("poll", loads.load);
+    expect(loads.started()).toBe(1);
     loads.reject(0, new Error("slow and failed"));
-    await expect(older).rejects.toThrow("slow and failed");
-    expect(await cache.get("poll", loads.load)).toBe("new");
+    await expect(first).rejects.toThrow("slow and failed");
+    await expect(second).rejects.toThrow("slow and failed");
+    const third = cache.get("poll", loads.load);
     expect(loads.started()).toBe(2);
+    loads.resolve(1, "new");
+    expect(await third).toBe("new");
+  });
+
+  it("remembers a value for as long as ttlFor says for that value", async () => {
+    const clock = createManualClock();
+    const cache = createSingleFlightCache<string>({
+      ttlMs: 1_000,
+      ttlFor: (value) => (value === "absent" ? 60_000 : 1_000),
+      now: clock.ms,
+    });
+    expect(await cache.get("a", async () => "absent")).toBe("absent");
+    clock.advance(30_000);
+    expect(cache.has("a")).toBe(true);
+    expect(await cache.get("a", async () => "again")).toBe("absent");
+    clock.advance(30_000);
+    expect(cache.has("a")).toBe(false);
   });
 
   it("keeps keys apart", async () => {
