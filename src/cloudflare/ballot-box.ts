@@ -13,15 +13,16 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function createBallotBox(recorder: ChoiceRecorder, publisher: VotePublisher, logger: Logger): BallotBox {
   return {
-    async cast({ poll, voter, choice, castAt }, limits) {
-      const recorded = await recorder.record({ poll, voter, choice }, limits);
+    async cast(vote, limits) {
+      const recorded = await recorder.record(vote, limits);
       if (!recorded.ok) return recorded;
-      const ballot = { poll, voter, choice, version: recorded.version, castAt };
+      const { poll, voter, choices, castAt } = vote;
+      const ballot = { poll, voter, choices, version: recorded.version, castAt, revision: vote.revision ?? 0 };
       try {
         await publisher.publish(ballot);
       } catch (error) {
         try {
-          await recorder.undo({ poll, voter }, recorded);
+          await recorder.undo(vote, recorded);
         } catch (undoError) {
           // Upstash now shows a choice the queue never got; the voter's next vote replaces it.
           logger.error("vote.undo_failed", { ...describeError(undoError), poll, version: recorded.version });

@@ -33,11 +33,14 @@ export function createHyperdrivePollArchive(hyperdrive: Hyperdrive): PollArchive
   const through = <T>(work: (archive: PollArchive) => Promise<T>) =>
     withHyperdrive(hyperdrive, (sql) => work(createPostgresPollArchive(sql)));
   return {
-    createPoll: (poll, hash) => through((archive) => archive.createPoll(poll, hash)),
+    createPoll: (poll) => through((archive) => archive.createPoll(poll)),
     savePoll: (poll) => through((archive) => archive.savePoll(poll)),
     readPoll: (id) => through((archive) => archive.readPoll(id)),
-    readManageTokenHash: (id) => through((archive) => archive.readManageTokenHash(id)),
     setStatus: (id, status) => through((archive) => archive.setStatus(id, status)),
+    reveal: (id) => through((archive) => archive.reveal(id)),
+    editPoll: (poll) => through((archive) => archive.editPoll(poll)),
+    resetPoll: (id) => through((archive) => archive.resetPoll(id)),
+    deletePoll: (id) => through((archive) => archive.deletePoll(id)),
     // A client of its own for as long as the cursor is read; ended once the reader stops.
     async *readBallots(id) {
       const sql = open(hyperdrive);

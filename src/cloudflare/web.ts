@@ -1,5 +1,6 @@
 import { waitUntil } from "cloudflare:workers";
 import type { Hono } from "hono";
+import { createChallenges } from "../altcha/challenges.ts";
 import { ConfigError } from "../core/config.ts";
 import { createJsonLogger, describeError } from "../core/logger.ts";
 import { POLL_CREATE_WINDOW_MS } from "../core/manage-polls.ts";
@@ -53,6 +54,7 @@ const appsFor = oncePerEnv((env: Env) => {
         })
       : undefined;
   const cookieSigner = createCookieSigner(config.cookieSecret);
+  const challenges = createChallenges(config.cookieSecret, config.challengeDifficulty);
   const clientAddress = createClientAddress();
   const apps = new Map<string, Hono>();
 
@@ -80,6 +82,7 @@ const appsFor = oncePerEnv((env: Env) => {
       reported: { postgres: () => withHyperdrive(env.HYPERDRIVE, (sql) => createPostgresVoteArchive(sql).ping()) },
       clientAddress,
       cookieSigner,
+      challenges,
     });
     if (apps.size >= MAX_HOSTS) apps.delete(apps.keys().next().value as string);
     apps.set(origin, app);

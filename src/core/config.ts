@@ -111,6 +111,9 @@ export const SETTINGS = {
   SLOW_REQUEST_MS: wholeNumber(1_000, 1, 600_000),
   POLL_CREATE_RATE_LIMIT: wholeNumber(10, 0, 1_000_000),
   PUBLIC_URL: v.optional(url(["http:", "https:"], "https://vote.example.org")),
+  // Polls with protection "challenge": how far a client searches for the proof of work (SHA-256
+  // tries, between half of this and all of it; 100,000 takes a phone about a second).
+  CHALLENGE_DIFFICULTY: wholeNumber(100_000, 10, 10_000_000),
   // Node processes.
   DATABASE_URL: url(
     ["postgres:", "postgresql:"],
@@ -154,6 +157,7 @@ const WEB = [
   "SLOW_REQUEST_MS",
   "POLL_CREATE_RATE_LIMIT",
   "PUBLIC_URL",
+  "CHALLENGE_DIFFICULTY",
 ] as const;
 
 /** Which variables each program reads. */
@@ -253,6 +257,8 @@ export interface AppConfig extends CommonConfig {
   pollCreateRateLimit: number;
   /** Where the app is reached from outside (for the links and QR codes of polls); else each request's own origin. */
   publicUrl: string | undefined;
+  /** How much work a challenge asks of a client (protection "challenge"). */
+  challengeDifficulty: number;
 }
 
 /** The settings every process shares, from values read by readSettings. */
@@ -276,6 +282,7 @@ export function appConfig(values: Values<(typeof WEB)[number]>): AppConfig {
     requestLog: { sampleRate: values.REQUEST_LOG_SAMPLE_RATE, slowMs: values.SLOW_REQUEST_MS },
     pollCreateRateLimit: values.POLL_CREATE_RATE_LIMIT,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ""),
+    challengeDifficulty: values.CHALLENGE_DIFFICULTY,
   };
 }
 

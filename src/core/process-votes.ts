@@ -1,5 +1,5 @@
 import { type Ballot, type BallotRefusal, describeRefusal, parseBallot } from "../domain/ballots.ts";
-import { hasOption, type Poll } from "../domain/polls.ts";
+import { isPollId, type Poll, selectionProblem } from "../domain/polls.ts";
 import { type Logger, PermanentArchiveError, type VoteArchive } from "./ports.ts";
 
 /**
@@ -7,9 +7,11 @@ import { type Logger, PermanentArchiveError, type VoteArchive } from "./ports.ts
  * runtimes (the Redis Stream consumer and the Cloudflare Queue consumer only
  * carry it out):
  * - applied: in the database (or already was); acknowledge it;
- * - refused: a valid ballot that must not count (its poll closed before the
- *   ballot reached the database); acknowledge it, count it, log it once;
- *   never retried, never dead-lettered;
+ * - refused: a valid ballot that must not count: its poll was closed by its
+ *   owner before the ballot reached the database, the vote store took it at or
+ *   after closesAt (or before opensAt), the poll was reset after it was cast,
+ *   or deleted; acknowledge it, count it, log it once; never retried, never
+ *   dead-lettered;
  * - dead-letter: it can never be applied (malformed, no such poll or option,
  *   refused by the database); keep it for a person, with the reason;
  * - retry: the database failed; nothing is lost by trying again later, as
@@ -28,7 +30,13 @@ export interface ProcessVotesDeps {
 }
 
 /** Refusals that end a ballot for good without a dead letter: valid ballots that came too late. */
-const FINAL: ReadonlySet<BallotRefusal["kind"]> = new Set(["poll-closed"]);
+const FINAL: ReadonlySet<BallotRefusal["kind"]> = new Set([
+  "poll-closed",
+  "after-close",
+  "before-open",
+  "before-reset",
+  "poll-deleted",
+]);
 
 /**
  * Decides a batch of queued messages, one verdict per message, in order.
@@ -56,9 +64,11 @@ export async function processVotes(messages: readonly unknown[], deps: ProcessVo
     }
     const { ballot } = check;
     const poll = polls.get(ballot.poll);
-    if (!poll) verdicts[index] = refuse({ kind: "unknown-poll", poll: ballot.poll });
-    else if (!hasOption(poll, ballot.choice))
-      verdicts[index] = refuse({ kind: "unknown-option", poll: poll.id, choice: ballot.choice });
+    // A poll of ours that isn't there any more was deleted, its ballots with it.
+    if (!poll)
+      verdicts[index] = refuse({ kind: isPollId(ballot.poll) ? "poll-deleted" : "unknown-poll", poll: ballot.poll });
+    else if (selectionProblem(poll, ballot.choices))
+      verdicts[index] = refuse({ kind: "unknown-option", poll: poll.id, choice: ballot.choices.join(",") });
     else valid.push({ index, ballot });
   });
   try {

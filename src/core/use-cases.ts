@@ -1,21 +1,28 @@
 import { addressKey } from "../domain/addresses.ts";
 import type { BallotRow } from "../domain/csv.ts";
-import { DEFAULT_POLL_ID, type Poll, type PollStatus } from "../domain/polls.ts";
+import { DEFAULT_POLL_ID, type DraftInput, type Poll, type PollStatus } from "../domain/polls.ts";
 import { type CastVoteInput, type CastVoteOutcome, castVote } from "./cast-vote.ts";
 import { createLastKnownTallyReader } from "./last-known-tallies.ts";
 import {
   authorizeManager,
   type CreatePollOutcome,
   createPoll,
+  deletePoll,
+  type EditOutcome,
+  editPoll,
   exportBallots,
   type ManageOutcome,
+  ownsPoll,
   type PollDeps,
   type Refused,
+  resetPoll,
+  revealPoll,
   setPollStatus,
 } from "./manage-polls.ts";
 import { createPollLookup, findPoll } from "./poll-lookup.ts";
 import {
   type BallotBox,
+  type Challenges,
   type Clock,
   type Logger,
   type PollArchive,
@@ -27,7 +34,7 @@ import {
   type VoteStore,
 } from "./ports.ts";
 import { createRandomness } from "./random.ts";
-import { type LiveResults, readResults } from "./read-results.ts";
+import { type LiveResults, readResults, type ViewerOf } from "./read-results.ts";
 import { createTokenBuckets } from "./token-buckets.ts";
 
 /** How long each process remembers a poll: a close takes effect everywhere within about this. */
@@ -55,7 +62,9 @@ export interface UseCaseDeps {
   /** New poll ids and manage tokens; WebCrypto's random source by default. */
   random?: Randomness | undefined;
   logger: Logger;
-  /** Time stamps of ballots (a fixed clock in tests); the system clock by default. */
+  /** Proof-of-work challenges, for polls with protection "challenge". */
+  challenges?: Challenges | undefined;
+  /** Time stamps of ballots, deadlines (a fixed clock in tests); the system clock by default. */
   clock?: Clock | undefined;
   /** How long a poll is remembered in this process (tests set their own). */
   pollTtlMs?: number;
@@ -65,14 +74,26 @@ export interface UseCaseDeps {
 export interface UseCases {
   /** The poll a client named (the default one when it named none); undefined when there is no such poll. */
   findPoll(pollId: unknown, client?: string): Promise<Poll | undefined>;
-  /** The voter's current choice in a poll, or null. */
-  currentChoice(poll: Poll, voter: string): Promise<string | null>;
+  /** The options of the voter's current ballot in a poll, or null. */
+  currentChoices(poll: Poll, voter: string): Promise<readonly string[] | null>;
   castVote(input: CastVoteInput): Promise<CastVoteOutcome>;
-  /** A poll's counts, or the last ones read (marked not current) while the database is away. */
-  readResults(pollId: unknown, client?: string): Promise<LiveResults | undefined>;
-  createPoll(input: { question: unknown; options: unknown; client: string | undefined }): Promise<CreatePollOutcome>;
+  /** A poll's counts as this viewer may see them, or the last ones read (marked not current) while the database is away. */
+  readResults(pollId: unknown, client?: string, viewerOf?: ViewerOf): Promise<LiveResults | undefined>;
+  /** Whether a token is the poll's manage token. */
+  ownsPoll(poll: Poll, token: string | undefined): Promise<boolean>;
+  /** A new challenge for a vote in a poll with protection "challenge"; undefined when there is no such poll. */
+  createChallenge(poll: Poll): Promise<unknown>;
+  createPoll(input: DraftInput & { client: string | undefined }): Promise<CreatePollOutcome>;
   authorizeManager(pollId: unknown, token: string | undefined): Promise<ManageOutcome>;
   setPollStatus(pollId: unknown, token: string | undefined, status: PollStatus): Promise<ManageOutcome>;
+  revealPoll(pollId: unknown, token: string | undefined): Promise<ManageOutcome>;
+  resetPoll(pollId: unknown, token: string | undefined): Promise<ManageOutcome>;
+  deletePoll(pollId: unknown, token: string | undefined): Promise<ManageOutcome>;
+  editPoll(
+    pollId: unknown,
+    token: string | undefined,
+    edit: { question?: unknown; options?: unknown },
+  ): Promise<EditOutcome>;
   exportBallots(
     pollId: unknown,
     token: string | undefined,
@@ -100,8 +121,20 @@ export function createUseCases(deps: UseCaseDeps): UseCases {
     if (!poll && client !== undefined) misses.take(key);
     return poll;
   }
-  const results = { findPoll: findPollFor, readTallies: createLastKnownTallyReader(deps.readTallies, deps.logger) };
-  const casting = { findPoll: findPollFor, ballotBox: deps.ballotBox, limits: deps.voteLimits, clock: deps.clock };
+  const now = () => deps.clock?.now().getTime() ?? Date.now();
+  const results = {
+    findPoll: findPollFor,
+    readTallies: createLastKnownTallyReader(deps.readTallies, deps.logger),
+    now,
+  };
+  const casting = {
+    findPoll: findPollFor,
+    forgetPoll: (id: string) => polls.forget(id),
+    ballotBox: deps.ballotBox,
+    limits: deps.voteLimits,
+    challenges: deps.challenges,
+    clock: deps.clock,
+  };
   const managing: PollDeps = {
     archive: deps.pollArchive,
     store: deps.pollStore,
@@ -111,12 +144,21 @@ export function createUseCases(deps: UseCaseDeps): UseCases {
   };
   return {
     findPoll: findPollFor,
-    currentChoice: (poll, voter) => deps.voteStore.currentChoice(poll.id, voter),
+    currentChoices: (poll, voter) => deps.voteStore.currentChoices(poll.id, voter),
     castVote: (input) => castVote(casting, input),
-    readResults: (pollId, client) => readResults(results, pollId, client),
-    createPoll: (input) => createPoll(managing, input),
+    readResults: (pollId, client, viewerOf) => readResults(results, pollId, client, viewerOf),
+    ownsPoll,
+    async createChallenge(poll) {
+      if (!deps.challenges) throw new Error("no challenges are configured");
+      return deps.challenges.create(poll.id);
+    },
+    createPoll: (input) => createPoll(managing, input, now()),
     authorizeManager: (pollId, token) => authorizeManager(managing, pollId, token),
     setPollStatus: (pollId, token, status) => setPollStatus(managing, pollId, token, status),
+    revealPoll: (pollId, token) => revealPoll(managing, pollId, token),
+    resetPoll: (pollId, token) => resetPoll(managing, pollId, token),
+    deletePoll: (pollId, token) => deletePoll(managing, pollId, token),
+    editPoll: (pollId, token, edit) => editPoll(managing, pollId, token, edit),
     exportBallots: (pollId, token) => exportBallots(managing, pollId, token),
   };
 }

@@ -11,21 +11,38 @@ export interface OptionResult {
 export interface PollResults {
   poll: string;
   question: string;
+  /** Selections: on a multi-select poll, more than the voters. */
   total: number;
+  /** Voters with a current ballot. */
+  participants: number;
   options: OptionResult[];
 }
 
-export type TallyCounts = Readonly<Record<string, number>>;
+/** A poll's stored counts: selections per option id, and the voters with a current ballot. */
+export interface TallyCounts {
+  readonly options: Readonly<Record<string, number>>;
+  readonly participants: number;
+}
 
-/** Joins stored counts with the poll's options; options nobody chose count zero. */
+/**
+ * Joins stored counts with the poll's options; options nobody chose count
+ * zero. A percentage is the share of participants who chose the option: on
+ * a single-choice poll they add up to exactly 100 (largest remainder), on a
+ * multi-select poll each stands alone (they add up to more).
+ */
 export function summarizeResults(poll: Poll, counts: TallyCounts): PollResults {
-  const votes = poll.options.map((option) => Math.max(0, counts[option.id] ?? 0));
+  const votes = poll.options.map((option) => Math.max(0, counts.options[option.id] ?? 0));
   const total = votes.reduce((sum, n) => sum + n, 0);
-  const percents = roundedPercents(votes);
+  const participants = Math.max(0, counts.participants);
+  const percents =
+    poll.maxChoices > 1
+      ? votes.map((n) => (participants === 0 ? 0 : Math.round((n * 100) / participants)))
+      : roundedPercents(votes);
   return {
     poll: poll.id,
     question: poll.question,
     total,
+    participants,
     options: poll.options.map((option, i) => ({
       id: option.id,
       label: option.label,
@@ -60,4 +77,10 @@ export function describeTotal(total: number): string {
   if (total === 0) return "No votes yet";
   if (total === 1) return "1 vote";
   return `${total.toLocaleString("en-US")} votes`;
+}
+
+export function describeParticipants(participants: number): string {
+  if (participants === 0) return "No one has voted yet";
+  if (participants === 1) return "1 person voted";
+  return `${participants.toLocaleString("en-US")} people voted`;
 }

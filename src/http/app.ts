@@ -4,12 +4,12 @@ import { describeError } from "../core/logger.ts";
 import { ResultsUnavailableError, TooManyRequestsError, UnavailableError } from "../core/ports.ts";
 import { createUseCases } from "../core/use-cases.ts";
 import type { AppDeps, AppServices } from "./deps.ts";
-import { respondWithError } from "./errors.tsx";
+import { InvalidFieldError, respondWithError } from "./errors.tsx";
 import { limitBody } from "./middleware/body-limit.ts";
 import { crossSiteProtection } from "./middleware/cross-site.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { completeResponses } from "./responses.ts";
-import { createApiRoutes } from "./routes/api.ts";
+import { createApiRoutes } from "./routes/api.tsx";
 import { createHealthRoutes } from "./routes/health.ts";
 import { createPollRoutes } from "./routes/polls.tsx";
 import { createResultRoutes } from "./routes/results.tsx";
@@ -57,7 +57,8 @@ export function createApp(deps: AppDeps): Hono {
       // hono's csrf middleware refuses with a bare 403.
       const crossSite = error.status === 403 && !error.message;
       const message = crossSite ? "Cross-site form posts are not accepted." : error.message;
-      return respondWithError(c, error.status, message || "Bad request.", error.res?.headers);
+      const field = error instanceof InvalidFieldError ? error.field : undefined;
+      return respondWithError(c, error.status, message || "Bad request.", error.res?.headers, field);
     }
     if (error instanceof UnavailableError) {
       const voting = c.req.method === "POST" && VOTE_PATHS.test(c.req.path);

@@ -4,14 +4,17 @@ import { DEFAULT_POLL_ID, type Poll } from "../domain/polls.ts";
 /** The paths of a poll's pages; the default poll keeps the original app's. */
 export function pollPaths(poll: Pick<Poll, "id">) {
   const id = encodeURIComponent(poll.id);
+  // The presenter view, the embed and the QR code have no path of the original app: the default poll's are under /p/default.
+  const shown = { present: `/p/${id}/present`, embed: `/p/${id}/embed`, qr: `/p/${id}/qr.svg` };
   if (poll.id === DEFAULT_POLL_ID) {
-    return { vote: "/vote", voteAction: "/vote", results: "/result", fragment: "/result/fragment" };
+    return { vote: "/vote", voteAction: "/vote", results: "/result", fragment: "/result/fragment", ...shown };
   }
   return {
     vote: `/p/${id}`,
     voteAction: `/p/${id}/vote`,
     results: `/p/${id}/results`,
     fragment: `/p/${id}/results/fragment`,
+    ...shown,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createChallenges } from "../altcha/challenges.ts";
 import { POLL_CREATE_WINDOW_MS } from "../core/manage-polls.ts";
 import { createPollLookup } from "../core/poll-lookup.ts";
 import type { Logger } from "../core/ports.ts";
@@ -62,7 +63,10 @@ export function buildWeb(
     config,
     voteStore: createVoteStore(redis, config.redisPrefix),
     ballotBox: createBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    readTallies: createTallyCache(archive.readTallies, { ttlMs: RESULTS_TTL_MS, ...(options.now ? { now: options.now } : {}) }),
+    readTallies: createTallyCache(archive.readTallies, {
+      ttlMs: RESULTS_TTL_MS,
+      ...(options.now ? { now: options.now } : {}),
+    }),
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.
@@ -85,6 +89,7 @@ export function buildWeb(
       : {}),
     clientAddress: createClientAddress(config.trustedProxyHops),
     cookieSigner: createCookieSigner(config.cookieSecret),
+    challenges: createChallenges(config.cookieSecret, config.challengeDifficulty),
     observer: metrics.observer,
     ...(options.pollTtlMs === undefined ? {} : { pollTtlMs: options.pollTtlMs }),
   });

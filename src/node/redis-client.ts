@@ -13,25 +13,12 @@ import { exitWith, reasonOf } from "./exit.ts";
 const scripts = {
   castBallot: defineScript({
     SCRIPT: CAST_BALLOT_SCRIPT,
-    NUMBER_OF_KEYS: 4,
-    parseCommand(
-      parser: CommandParser,
-      keys: [ballot: string, stream: string, addressWindow: string, voterWindow: string],
-      args: [
-        choice: string,
-        poll: string,
-        voter: string,
-        castAt: string,
-        ttlSeconds: string,
-        perAddress: string,
-        perVoter: string,
-        windowMs: string,
-      ],
-    ) {
+    NUMBER_OF_KEYS: 7,
+    parseCommand(parser: CommandParser, keys: string[], args: string[]) {
       for (const key of keys) parser.pushKey(key);
       parser.push(...args);
     },
-    transformReply: (reply: unknown) => Number(reply),
+    transformReply: (reply: unknown) => reply as [code: number, value: number],
   }),
   rateWindow: defineScript({
     SCRIPT: RATE_WINDOW_SCRIPT,

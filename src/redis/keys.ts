@@ -1,8 +1,22 @@
 /** Key names shared by every Redis adapter (node-redis over TCP, Upstash over REST). */
 
-/** Per-voter state: a hash {choice, version} that only the vote scripts write. */
-export function ballotKey(prefix: string, poll: string, voter: string): string {
-  return `${prefix}ballot:${poll}:${voter}`;
+/**
+ * A poll's voters: a hash with each voter's current choice (field: the voter
+ * id; value "a", or a set "a,c") and version (field: `<voter>:v`), written
+ * only by the vote scripts. One key per poll, so a reset or a deletion is one DEL.
+ */
+export function votersKey(prefix: string, poll: string): string {
+  return `${prefix}voters:${poll}`;
+}
+
+/** A poll's client addresses and the one voter each votes as (protection "address"). */
+export function addressesKey(prefix: string, poll: string): string {
+  return `${prefix}addresses:${poll}`;
+}
+
+/** A solved challenge of a poll, remembered until it expires so it is used once (protection "challenge"). */
+export function challengeKey(prefix: string, poll: string, challenge: string): string {
+  return `${prefix}challenge:${poll}:${challenge}`;
 }
 
 /** One client's count in one window of a rate limit (`scope`: votes, polls). */
@@ -21,7 +35,7 @@ export function streamNames(prefix: string): StreamNames {
   return { stream: `${prefix}votes`, deadLetters: `${prefix}votes:dead`, group: "archivers" };
 }
 
-/** A poll as the vote path reads it: a hash {question, options (JSON), status}. */
+/** A poll as the vote path reads it: a hash (src/redis/poll-fields.ts). */
 export function pollHashKey(prefix: string, poll: string): string {
   return `${prefix}poll:${poll}`;
 }

@@ -11,6 +11,13 @@ const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
  * response). A cookie that is missing, unsigned, forged or not a UUID is
  * replaced, never trusted.
  */
+/** The voter id from the signed cookie, if it carries a genuine one; nothing is set. */
+export async function existingVoter(c: Context, signer: CookieSigner): Promise<string | undefined> {
+  const cookie = getCookie(c, VOTER_COOKIE);
+  const existing = cookie ? await signer.verify(cookie) : undefined;
+  return isVoterId(existing) ? existing : undefined;
+}
+
 export async function ensureVoter(c: Context, signer: CookieSigner): Promise<{ id: string; isNew: boolean }> {
   const cookie = getCookie(c, VOTER_COOKIE);
   const existing = cookie ? await signer.verify(cookie) : undefined;

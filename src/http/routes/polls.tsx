@@ -7,7 +7,7 @@ import { manageTokenOf, setManageCookies } from "../middleware/manage-cookie.ts"
 import { managePath, pollPaths, publicOrigin } from "../urls.ts";
 import { ManageHandoffPage, ManagePage, NewPollPage } from "../views/poll-pages.tsx";
 import { pollOf, resultsOf } from "../vote-request.ts";
-import { pollLinks, tooManyPolls } from "./api.ts";
+import { pollLinks, tooManyPolls } from "./api.tsx";
 
 /** Pages for creating a poll, sharing it (QR code) and managing it. */
 export function createPollRoutes(services: AppServices): Hono {

@@ -9,8 +9,15 @@ import { resultsOf } from "../vote-request.ts";
 /** htmx stops polling on this status (htmx 2): a closed poll's counts are final. */
 const STOP_POLLING = 286;
 
+/**
+ * What a rendered page of results depends on: never a count a viewer may
+ * not see (hidden results render, and tag, without them), so neither the
+ * render cache nor the ETag can carry a count to the wrong viewer.
+ */
 const keyOf = (results: LiveResults) =>
-  `${results.poll}|${results.status}|${results.current}|${results.options.map((o) => o.votes).join(",")}`;
+  results.hidden
+    ? `${results.poll}|${results.question}|${results.status}|${results.current}|hidden|${results.participants}|${results.closesAt}`
+    : `${results.poll}|${results.question}|${results.status}|${results.current}|${results.participants}|${results.closesAt}|${results.options.map((o) => o.votes).join(",")}`;
 
 const encoder = new TextEncoder();
 
@@ -51,7 +58,8 @@ export function createResultRoutes(services: AppServices): Hono {
     // while the counts stand still the answer is a bodiless 304, and the browser hands
     // htmx its copy (a 200 to htmx, so it swaps the same HTML in and polls on).
     const etag = `W/"${await digest(key)}"`;
-    const revalidate = { "Cache-Control": "no-cache", ETag: etag };
+    // private: what one viewer may see (an owner, a voter) no shared cache may keep for another.
+    const revalidate = { "Cache-Control": "private, no-cache", ETag: etag };
     if (c.req.header("if-none-match") === etag) return respond(c, null, 304, revalidate);
     const html = render(key, () => <ResultsFragment results={results} />);
     const status = results.status === "closed" && c.req.header("hx-request") === "true" ? STOP_POLLING : 200;

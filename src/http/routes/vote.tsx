@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Poll } from "../../domain/polls.ts";
+import { notYetOpen, type Poll, type PollStatus, statusAt } from "../../domain/polls.ts";
 import type { AppServices } from "../deps.ts";
 import { ensureVoter } from "../middleware/voter-cookie.ts";
 import { sendPage } from "../views/render-cache.ts";
@@ -11,17 +11,18 @@ const decoder = new TextDecoder();
 
 /** Vote pages: GET shows the ballot, POST records a vote (htmx fragment or full page); /vote is the default poll's. */
 export function createVoteRoutes(services: AppServices): Hono {
-  const { useCases, render, hostname } = services;
+  const { useCases, render } = services;
   const routes = new Hono();
 
   async function showBallot(c: Context, pollId: unknown) {
     const poll = await pollOf(c, services, pollId);
     const voter = await ensureVoter(c, services.signer);
-    const choice = voter.isNew ? null : await useCases.currentChoice(poll, voter.id);
+    const choices = voter.isNew ? null : await useCases.currentChoices(poll, voter.id);
+    const state = stateOf(poll);
     return sendPage(
       c,
-      render(`vote-page|${renderKeyOf(poll)}|${choice}`, () => (
-        <VotePage poll={poll} choice={choice} hostname={hostname} />
+      render(`vote-page|${renderKeyOf(poll, state)}|${choices}`, () => (
+        <VotePage poll={poll} choices={choices} {...state} />
       )),
     );
   }
@@ -32,20 +33,26 @@ export function createVoteRoutes(services: AppServices): Hono {
       throw new HTTPException(415, { message: "Send the vote as a form (application/x-www-form-urlencoded)." });
     }
     const form = await readForm(c, contentType);
-    const { poll, choice } = await castVoteFromRequest(c, services, pollId ?? form.poll, form.vote);
-    const message = `Thanks! Your vote for ${poll.options.find((o) => o.id === choice)?.label} is recorded.`;
+    const { poll, choices } = await castVoteFromRequest(c, services, {
+      poll: pollId ?? form.poll,
+      choice: form.vote,
+      challenge: form.altcha,
+    });
+    const labels = poll.options.filter((option) => choices.includes(option.id)).map((option) => option.label);
+    const message = `Thanks! Your vote for ${labels.join(", ")} is recorded.`;
+    const state = stateOf(poll);
     if (c.req.header("hx-request") === "true") {
       return sendPage(
         c,
-        render(`ballot|${renderKeyOf(poll)}|${choice}|voted`, () => (
-          <BallotForm poll={poll} choice={choice} message={message} />
+        render(`ballot|${renderKeyOf(poll, state)}|${choices}|voted`, () => (
+          <BallotForm poll={poll} choices={choices} message={message} {...state} />
         )),
       );
     }
     return sendPage(
       c,
-      render(`vote-page|${renderKeyOf(poll)}|${choice}|voted`, () => (
-        <VotePage poll={poll} choice={choice} message={message} hostname={hostname} />
+      render(`vote-page|${renderKeyOf(poll, state)}|${choices}|voted`, () => (
+        <VotePage poll={poll} choices={choices} message={message} {...state} />
       )),
     );
   }
@@ -58,22 +65,31 @@ export function createVoteRoutes(services: AppServices): Hono {
   return routes;
 }
 
-/** A poll's id and status: what its rendered pages depend on besides the voter's choice. */
-function renderKeyOf(poll: Poll): string {
-  return `${poll.id}|${poll.status}`;
+/** A poll's state now: closed (by its owner or its closesAt), not open yet. */
+function stateOf(poll: Poll): { status: PollStatus; notYetOpen: boolean } {
+  const now = Date.now();
+  return { status: statusAt(poll, now), notYetOpen: notYetOpen(poll, now) };
+}
+
+/** What a poll's rendered pages depend on besides the voter's choices: its id, revision and state. */
+function renderKeyOf(poll: Poll, state: { status: PollStatus; notYetOpen: boolean }): string {
+  return `${poll.id}|${poll.revision}|${state.status}|${state.notYetOpen}`;
 }
 
 /**
- * The form's fields, each sent at most once. URL-encoded bodies (what browsers
- * and ab send) are parsed from their bytes, which @hono/node-server reads
- * without building a Request; multipart goes through hono's parser.
+ * The form's fields, each sent at most once but `vote`, which a multi-select
+ * ballot repeats (vote=a&vote=c: then it is a list). URL-encoded bodies (what
+ * browsers and ab send) are parsed from their bytes, which @hono/node-server
+ * reads without building a Request; multipart goes through hono's parser.
  */
 async function readForm(c: Context, contentType: string): Promise<Record<string, unknown>> {
   const fields: Record<string, unknown> = {};
   const keep = (name: string, value: unknown) => {
-    if (name in fields) throw new HTTPException(400, { message: "Send one value per field." });
     if (typeof value !== "string") throw new HTTPException(400, { message: "Files are not votes." });
-    fields[name] = value;
+    const seen = fields[name];
+    if (seen === undefined) fields[name] = value;
+    else if (name !== "vote") throw new HTTPException(400, { message: "Send one value per field." });
+    else fields[name] = Array.isArray(seen) ? [...seen, value] : [seen, value];
   };
   try {
     if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
@@ -81,8 +97,7 @@ async function readForm(c: Context, contentType: string): Promise<Record<string,
       for (const [name, value] of new URLSearchParams(decoder.decode(await c.req.arrayBuffer()))) keep(name, value);
     } else {
       for (const [name, value] of Object.entries(await c.req.parseBody({ all: true }))) {
-        if (Array.isArray(value)) throw new HTTPException(400, { message: "Send one value per field." });
-        keep(name, value);
+        for (const one of Array.isArray(value) ? value : [value]) keep(name, one);
       }
     }
   } catch (error) {

@@ -15,7 +15,19 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export function Layout(props: { title: string; refreshTo?: string; children?: Child }) {
+/**
+ * The page around every view. `scripts` and `styles` are the page's own
+ * extras (the ALTCHA widget on a poll that asks for a challenge); app.js
+ * (countdowns, local times) is on every page.
+ */
+export function Layout(props: {
+  title: string;
+  refreshTo?: string;
+  scripts?: readonly string[];
+  styles?: readonly string[];
+  bodyClass?: string;
+  children?: Child;
+}) {
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -28,9 +40,16 @@ export function Layout(props: { title: string; refreshTo?: string; children?: Ch
           <title>{props.title}</title>
           <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/static/app.css" />
+          {(props.styles ?? []).map((href) => (
+            <link rel="stylesheet" href={href} />
+          ))}
           <script src="/static/htmx.min.js" defer></script>
+          <script src="/static/app.js" defer></script>
+          {(props.scripts ?? []).map((src) => (
+            <script src={src} type="module"></script>
+          ))}
         </head>
-        <body>
+        <body class={props.bodyClass}>
           <main>{props.children}</main>
         </body>
       </html>

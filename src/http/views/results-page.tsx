@@ -1,20 +1,11 @@
-import type { LiveResults } from "../../core/read-results.ts";
-import { describeTotal } from "../../domain/tallies.ts";
+import type { HiddenResults, LiveResults, VisibleResults } from "../../core/read-results.ts";
+import { describeParticipants, describeTotal } from "../../domain/tallies.ts";
 import { pollPaths } from "../urls.ts";
 import { Layout } from "./layout.tsx";
 
-/**
- * The counts, polled by htmx every second while the poll is open; it replaces
- * itself (outerHTML). A closed poll's fragment has no trigger left, so the
- * polling stops for good (the route also answers htmx's 286).
- */
-export function ResultsFragment({ results }: { results: LiveResults }) {
-  const open = results.status === "open";
-  const polling = open
-    ? { "hx-get": pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
-    : {};
+function Tallies({ results }: { results: VisibleResults }) {
   return (
-    <section id="results" {...polling} aria-live="polite">
+    <>
       <ul class="tallies">
         {results.options.map((option) => (
           <li class="tally" id={`tally-${option.id}`} data-votes={String(option.votes)}>
@@ -30,8 +21,48 @@ export function ResultsFragment({ results }: { results: LiveResults }) {
         ))}
       </ul>
       <p class="total" id="total">
-        {describeTotal(results.total)}
+        {results.total === results.participants
+          ? describeTotal(results.total)
+          : `${describeParticipants(results.participants)} (${describeTotal(results.total)} in all)`}
       </p>
+    </>
+  );
+}
+
+/** Counts hidden from this viewer: the options and how many voted, never a count. */
+function Hidden({ results }: { results: HiddenResults }) {
+  return (
+    <>
+      <ul class="tallies hidden-counts">
+        {results.options.map((option) => (
+          <li class="tally" id={`tally-${option.id}`}>
+            <span class="label">{option.label}</span>
+          </li>
+        ))}
+      </ul>
+      <p class="total" id="total">
+        {describeParticipants(results.participants)}
+      </p>
+      <p class="hidden-note" id="hidden">
+        The counts are hidden for now.
+      </p>
+    </>
+  );
+}
+
+/**
+ * The counts, polled by htmx every second while the poll is open; it replaces
+ * itself (outerHTML). A closed poll's fragment has no trigger left, so the
+ * polling stops for good (the route also answers htmx's 286).
+ */
+export function ResultsFragment({ results }: { results: LiveResults }) {
+  const open = results.status === "open";
+  const polling = open
+    ? { "hx-get": pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
+    : {};
+  return (
+    <section id="results" {...polling} aria-live="polite" data-participants={String(results.participants)}>
+      {results.hidden ? <Hidden results={results} /> : <Tallies results={results} />}
       {open ? null : (
         <p class="closed" id="closed">
           This poll is closed: these counts are final.
@@ -51,6 +82,14 @@ export function ResultsPage({ results }: { results: LiveResults }) {
   return (
     <Layout title={`Results: ${results.question}`}>
       <h1>{results.question}</h1>
+      {results.closesAt && results.status === "open" ? (
+        <p class="deadline">
+          Closes{" "}
+          <time id="closes-at" datetime={results.closesAt} data-countdown="">
+            {results.closesAt}
+          </time>
+        </p>
+      ) : null}
       <ResultsFragment results={results} />
       <p class="links">
         <a href={pollPaths({ id: results.poll }).vote}>Vote</a>

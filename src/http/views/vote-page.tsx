@@ -1,60 +1,117 @@
-import type { Poll } from "../../domain/polls.ts";
+import { isMultiSelect, type Poll, type PollStatus } from "../../domain/polls.ts";
 import { pollPaths } from "../urls.ts";
 import { Flash, Layout } from "./layout.tsx";
 
 export interface BallotView {
   poll: Poll;
-  choice: string | null;
+  /** The voter's current ballot, or null. */
+  choices: readonly string[] | null;
+  /** Open or closed now (closesAt counted), and whether it opens later. */
+  status: PollStatus;
+  notYetOpen?: boolean;
   message?: string | undefined;
 }
 
-/** One button per option, the voter's current choice marked; htmx swaps this element after a vote. */
-export function BallotForm({ poll, choice, message }: BallotView) {
+function Chosen() {
+  return (
+    <span class="check">
+      <span aria-hidden="true"> ✔</span>
+      <span class="visually-hidden"> (your vote)</span>
+    </span>
+  );
+}
+
+/** What the note under the ballot says. */
+function noteOf({ poll, choices, status, notYetOpen, message }: BallotView): string {
+  if (status === "closed") return "This poll is closed: votes are no longer taken.";
+  if (notYetOpen) return `This poll opens at ${poll.opensAt}.`;
+  if (message) return message;
+  if (choices) return "You can change your vote.";
+  if (!isMultiSelect(poll)) return "Pick one.";
+  return poll.minChoices === poll.maxChoices
+    ? `Pick ${poll.maxChoices}.`
+    : `Pick ${poll.minChoices === 1 ? "up to" : `${poll.minChoices} to`} ${poll.maxChoices}.`;
+}
+
+/**
+ * The ballot, the voter's current choices marked; htmx swaps this element
+ * after a vote. A single-choice poll has one button per option; a
+ * multi-select poll has a box per option and one button to cast the set. A
+ * poll with protection "challenge" carries ALTCHA's widget, which solves its
+ * challenge and adds the solution to the form.
+ */
+export function BallotForm(view: BallotView) {
+  const { poll, choices, status, notYetOpen } = view;
   const action = pollPaths(poll).voteAction;
-  const closed = poll.status === "closed";
+  const disabled = status === "closed" || notYetOpen === true;
+  const chosen = (id: string) => choices?.includes(id) ?? false;
   return (
     <form id="ballot" method="post" action={action} hx-post={action} hx-target="#ballot" hx-swap="outerHTML">
-      <div class="options">
-        {poll.options.map((option) => (
-          <button
-            type="submit"
-            name="vote"
-            value={option.id}
-            class={option.id === choice ? "option chosen" : "option"}
-            aria-pressed={option.id === choice ? "true" : "false"}
-            id={`vote-${option.id}`}
-            disabled={closed}
-          >
-            {option.label}
-            {option.id === choice ? (
-              <span class="check">
-                <span aria-hidden="true"> ✔</span>
-                <span class="visually-hidden"> (your vote)</span>
-              </span>
-            ) : null}
+      {isMultiSelect(poll) ? (
+        <fieldset class="options multi">
+          <legend class="visually-hidden">{poll.question}</legend>
+          {poll.options.map((option) => (
+            <label class={chosen(option.id) ? "option chosen" : "option"} for={`vote-${option.id}`}>
+              <input
+                type="checkbox"
+                name="vote"
+                value={option.id}
+                id={`vote-${option.id}`}
+                checked={chosen(option.id)}
+                disabled={disabled}
+              />
+              {option.label}
+              {chosen(option.id) ? <Chosen /> : null}
+            </label>
+          ))}
+          <button type="submit" id="cast" class="primary" disabled={disabled}>
+            Vote
           </button>
-        ))}
-      </div>
-      <p class="note">
-        {closed
-          ? "This poll is closed: votes are no longer taken."
-          : (message ?? (choice ? "You can change your vote." : "Pick one."))}
-      </p>
+        </fieldset>
+      ) : (
+        <div class="options">
+          {poll.options.map((option) => (
+            <button
+              type="submit"
+              name="vote"
+              value={option.id}
+              class={chosen(option.id) ? "option chosen" : "option"}
+              aria-pressed={chosen(option.id) ? "true" : "false"}
+              id={`vote-${option.id}`}
+              disabled={disabled}
+            >
+              {option.label}
+              {chosen(option.id) ? <Chosen /> : null}
+            </button>
+          ))}
+        </div>
+      )}
+      {poll.protection === "challenge" && !disabled ? (
+        <altcha-widget challengeurl={`/api/polls/${encodeURIComponent(poll.id)}/challenge`} hidelogo hidefooter />
+      ) : null}
+      <p class="note">{noteOf(view)}</p>
     </form>
   );
 }
 
-export function VotePage(props: BallotView & { hostname: string }) {
+export function VotePage(props: BallotView) {
   return (
-    <Layout title={props.poll.question}>
+    <Layout title={props.poll.question} scripts={props.poll.protection === "challenge" ? ["/static/altcha.js"] : []}>
       <h1>{props.poll.question}</h1>
-      <BallotForm poll={props.poll} choice={props.choice} message={props.message} />
+      {props.poll.closesAt && props.status === "open" ? (
+        <p class="deadline">
+          Closes{" "}
+          <time id="closes-at" datetime={props.poll.closesAt} data-countdown="">
+            {props.poll.closesAt}
+          </time>
+        </p>
+      ) : null}
+      <BallotForm {...props} />
       {/* htmx shows a refused vote's message here (see Layout's htmx config). */}
       <Flash tone="error" />
       <p class="links">
         <a href={pollPaths(props.poll).results}>See the results</a>
       </p>
-      <footer>Processed by container ID {props.hostname}</footer>
     </Layout>
   );
 }
