@@ -88,7 +88,9 @@ END
 $$;
 
 -- A reset or a deletion takes ballots away: their selections and their voters leave the counts.
-CREATE FUNCTION count_removed_votes() RETURNS trigger LANGUAGE plpgsql AS $$
+-- SECURITY DEFINER: the web role, which resets polls, may delete ballots but never move a count itself.
+CREATE FUNCTION count_removed_votes() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   PERFORM lock_tallies_of(ARRAY(SELECT DISTINCT poll_id FROM old_votes));
   UPDATE tallies AS t SET votes = t.votes - r.removed

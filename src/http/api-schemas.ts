@@ -201,5 +201,10 @@ export type Schema = v.GenericSchema;
 export function firstProblem(issues: readonly v.BaseIssue<unknown>[]): { error: string; field?: string } {
   const issue = issues[0];
   const key = issue?.path?.[0]?.key;
-  return { error: issue?.message ?? "The body is not valid.", ...(typeof key === "string" ? { field: key } : {}) };
+  const field = typeof key === "string" ? { field: key } : {};
+  // A required field left out: valibot's own message ("Invalid key: ...") names no field first.
+  if (issue && issue.input === undefined && typeof key === "string" && issue.path?.length === 1) {
+    return { error: `${key} is missing`, ...field };
+  }
+  return { error: issue?.message ?? "The body is not valid.", ...field };
 }

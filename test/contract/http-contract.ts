@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { votersKey } from "../../src/redis/keys.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -20,11 +21,14 @@ export const ORIGIN = "http://vote.test";
 /** The sum of the `version` field over every ballot hash under `prefix`, whatever the Redis client. */
 export async function sumOfVersions(
   keys: (pattern: string) => Promise<string[]>,
-  version: (key: string) => Promise<string | number | null | undefined>,
+  fields: (key: string) => Promise<Record<string, string>>,
   prefix: string,
 ): Promise<bigint> {
+  // Each poll's voters hash holds `<voter>` (the choices) and `<voter>:v` (the version).
   let sum = 0n;
-  for (const key of await keys(`${prefix}ballot:*`)) sum += BigInt((await version(key)) ?? 0);
+  for (const key of await keys(votersKey(prefix, "*"))) {
+    for (const [field, version] of Object.entries(await fields(key))) if (field.endsWith(":v")) sum += BigInt(version);
+  }
   return sum;
 }
 
@@ -142,7 +146,8 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
         const first = await client.get("/result/fragment");
         const etag = first.headers.get("etag") ?? "";
         expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
-        expect(first.headers.get("cache-control")).toBe("no-cache");
+        // private: hidden results make what one viewer sees not another's to keep.
+        expect(first.headers.get("cache-control")).toBe("private, no-cache");
         const again = await client.get("/result/fragment", { "If-None-Match": etag });
         expect(again.status).toBe(304);
         expect(await again.text()).toBe("");
@@ -164,11 +169,12 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
         const vote = await client.postJson("/api/votes", { vote: "b" });
         expect(vote.status).toBe(202);
         const first = (await vote.json()) as { version: number };
-        expect(first).toEqual({ poll: "default", vote: "b", version: expect.any(Number) });
+        expect(first).toEqual({ poll: "default", vote: "b", choices: ["b"], version: expect.any(Number) });
         const second = await client.postJson("/api/votes", { vote: "a", poll: "default" });
         expect(await second.json()).toEqual({
           poll: "default",
           vote: "a",
+          choices: ["a"],
           version: expect.toSatisfy((version: number) => version > first.version),
         });
         await client.expectResults({ a: 1, b: 0 });
@@ -177,6 +183,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
           poll: "default",
           question: "Cats or Dogs?",
           total: 1,
+          participants: 1,
           options: [
             { id: "a", label: "Cats", votes: 1, percent: 100 },
             { id: "b", label: "Dogs", votes: 0, percent: 0 },
@@ -212,7 +219,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
         const cases: [string, Promise<Response>, number, RegExp][] = [
           ["unknown option (form)", client.postForm("/vote", "vote=c"), 400, /Unknown option/],
           ["missing field (form)", client.postForm("/vote", "choice=a"), 400, /missing/],
-          ["repeated field (form)", client.postForm("/vote", "vote=a&vote=b"), 400, /one value/],
+          ["repeated field (form)", client.postForm("/vote", "vote=a&vote=b"), 400, /Choose one option/],
           ["unknown poll (form)", client.postForm("/vote", "vote=a&poll=nope"), 404, /no such poll/],
           [
             "wrong content type (form)",
@@ -235,7 +242,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
           ],
           ["unknown option (API)", client.postJson("/api/votes", { vote: "zebra" }), 400, /Unknown option/],
           ["missing field (API)", client.postJson("/api/votes", {}), 400, /missing/],
-          ["wrong type (API)", client.postJson("/api/votes", { vote: 1 }), 400, /Unknown option/],
+          ["wrong type (API)", client.postJson("/api/votes", { vote: 1 }), 400, /vote must be an option id/],
           ["not an object (API)", client.postJson("/api/votes", ["a"]), 400, /object/],
           [
             "malformed JSON (API)",

@@ -38,7 +38,8 @@ export function describePollsContract(name: string, openTarget: () => Promise<Ht
     it("creates a poll with ids a, b, c, absolute links and a manage token, and describes it", () =>
       withTarget(async (client) => {
         const poll = await create(client);
-        expect(poll).toEqual({
+        // The settings a poll has when its creator chose none: one choice, results always shown, a cookie per voter.
+        const description = {
           id: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/),
           question: "Tea or coffee?",
           status: "open",
@@ -47,20 +48,28 @@ export function describePollsContract(name: string, openTarget: () => Promise<Ht
             { id: "b", label: "Coffee" },
             { id: "c", label: "Water" },
           ],
+          minChoices: 1,
+          maxChoices: 1,
+          results: "always",
+          revealed: false,
+          protection: "cookie",
+          revision: 0,
+        };
+        expect(poll).toEqual({
+          ...description,
           links: {
             vote: `${ORIGIN}/p/${poll.id}`,
             results: `${ORIGIN}/p/${poll.id}/results`,
+            present: `${ORIGIN}/p/${poll.id}/present`,
+            embed: `${ORIGIN}/p/${poll.id}/embed`,
+            qr: `${ORIGIN}/p/${poll.id}/qr.svg`,
             manage: `${ORIGIN}/p/${poll.id}/manage?token=${encodeURIComponent(poll.manageToken)}`,
           },
           manageToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
         });
+        // Described to anyone: never the token or its hash.
         const described = await client.get(`/api/polls/${poll.id}`);
-        expect(await described.json()).toEqual({
-          id: poll.id,
-          question: poll.question,
-          status: "open",
-          options: poll.options,
-        });
+        expect(await described.json()).toEqual({ ...description, id: poll.id });
         expect((await client.get("/api/polls/AAAAAAAAAAAA")).status).toBe(404);
         expect((await client.get("/api/polls/..%2Fetc")).status).toBe(404);
       }));
@@ -162,7 +171,7 @@ export function describePollsContract(name: string, openTarget: () => Promise<Ht
         expect((await client.post("/api/polls/default/close", "", bearer(poll.manageToken))).status).toBe(403);
         const closed = await client.post(`/api/polls/${poll.id}/close`, "", bearer(poll.manageToken));
         expect(closed.status).toBe(200);
-        expect(await closed.json()).toEqual({ id: poll.id, status: "closed" });
+        expect(await closed.json()).toMatchObject({ id: poll.id, status: "closed" });
         // Within about a second every process sees it.
         await waitForStatus(client, poll.id, 409, "vote=a");
         const refused = await client.postForm(`/p/${poll.id}/vote`, "vote=a", { "HX-Request": "true" });

@@ -1,6 +1,6 @@
 import { PermanentArchiveError, type PollArchive, type VoteArchive } from "../../src/core/ports.ts";
 import { type Ballot, type BallotRefusal, latestBallots } from "../../src/domain/ballots.ts";
-import type { Poll } from "../../src/domain/polls.ts";
+import { microsOf, type Poll } from "../../src/domain/polls.ts";
 
 /**
  * What one PostgreSQL holds for the app, in memory, with its two adapters,
@@ -10,8 +10,8 @@ import type { Poll } from "../../src/domain/polls.ts";
 export interface MemoryDatabase {
   voteArchive: VoteArchive;
   pollArchive: PollArchive;
-  /** Every voter's stored choice in a poll (the `votes` rows), by voter. */
-  storedChoices(poll: string): Map<string, string>;
+  /** Every voter's stored choices in a poll (the `votes` rows), by voter. */
+  storedChoices(poll: string): Map<string, readonly string[]>;
   /** From now on a write of this voter's ballots is refused as bad data, as a CHECK constraint would. */
   refuseVoter(voter: string): void;
   /** Until recover(), every query fails as if the database were away. */
@@ -21,7 +21,6 @@ export interface MemoryDatabase {
 
 interface PollRow {
   poll: Poll;
-  manageTokenHash: string | null;
   /** Salt of the voter hashes in the ballots export. */
   voterSalt: Uint8Array<ArrayBuffer>;
 }
@@ -42,25 +41,54 @@ export function createMemoryDatabase(): MemoryDatabase {
     if (failure) throw failure;
   }
   const voteKey = (poll: string, voter: string) => `${poll}\u0000${voter}`;
-  function move(poll: string, option: string, delta: number): void {
-    const counts = tallies.get(poll) ?? new Map<string, number>();
+  const participants = new Map<string, number>();
+  /** The triggers: each option of a ballot moves its count, and the ballot its poll's participants. */
+  function move(ballot: Ballot, delta: number): void {
+    const counts = tallies.get(ballot.poll) ?? new Map<string, number>();
     // A count that falls to zero keeps its row, as the tallies table does.
-    counts.set(option, (counts.get(option) ?? 0) + delta);
-    tallies.set(poll, counts);
+    for (const option of ballot.choices) counts.set(option, (counts.get(option) ?? 0) + delta);
+    tallies.set(ballot.poll, counts);
+    participants.set(ballot.poll, (participants.get(ballot.poll) ?? 0) + delta);
+  }
+  /** Why the statement leaves a ballot out, as src/postgres/vote-archive.ts decides it. */
+  function refusalOf(ballot: Ballot): BallotRefusal | undefined {
+    const poll = polls.get(ballot.poll)?.poll;
+    if (!poll) return { kind: "poll-deleted", poll: ballot.poll };
+    if (poll.status === "closed") return { kind: "poll-closed", poll: ballot.poll };
+    if (poll.closesAt !== undefined && ballot.version >= microsOf(poll.closesAt)) {
+      return { kind: "after-close", poll: ballot.poll };
+    }
+    if (poll.opensAt !== undefined && ballot.version < microsOf(poll.opensAt)) {
+      return { kind: "before-open", poll: ballot.poll };
+    }
+    if (ballot.revision < poll.countedFrom) return { kind: "before-reset", poll: ballot.poll };
+    return undefined;
+  }
+  function dropBallots(poll: string): void {
+    for (const [key, ballot] of votes) if (ballot.poll === poll) votes.delete(key);
+    tallies.delete(poll);
+    participants.delete(poll);
+  }
+  function change(id: string, edit: (poll: Poll) => Poll): Poll | undefined {
+    const row = polls.get(id);
+    if (!row) return undefined;
+    row.poll = edit(row.poll);
+    return structuredClone(row.poll);
   }
 
   const voteArchive: VoteArchive = {
     async applyBallots(ballots) {
       answer();
-      const open = new Set([...polls.values()].filter((row) => row.poll.status === "open").map((row) => row.poll.id));
       const refused = new Map<number, BallotRefusal>();
       ballots.forEach((ballot, position) => {
-        if (!open.has(ballot.poll)) refused.set(position, { kind: "poll-closed", poll: ballot.poll });
+        const refusal = refusalOf(ballot);
+        if (refusal) refused.set(position, refusal);
       });
       // Only the newest ballot per voter, and only if newer than the stored one.
       const writes = latestBallots(ballots).filter(
         (ballot) =>
-          open.has(ballot.poll) && (votes.get(voteKey(ballot.poll, ballot.voter))?.version ?? 0) < ballot.version,
+          refusalOf(ballot) === undefined &&
+          (votes.get(voteKey(ballot.poll, ballot.voter))?.version ?? 0) < ballot.version,
       );
       // One transaction: a refused row writes nothing of the batch.
       const bad = writes.find((ballot) => refusedVoters.has(ballot.voter));
@@ -68,15 +96,15 @@ export function createMemoryDatabase(): MemoryDatabase {
       for (const ballot of writes) {
         const key = voteKey(ballot.poll, ballot.voter);
         const stored = votes.get(key);
-        if (stored) move(stored.poll, stored.choice, -1);
-        move(ballot.poll, ballot.choice, 1);
-        votes.set(key, { ...ballot });
+        if (stored) move(stored, -1);
+        move(ballot, 1);
+        votes.set(key, structuredClone(ballot));
       }
       return refused;
     },
     async readTallies(poll) {
       answer();
-      return Object.fromEntries(tallies.get(poll) ?? []);
+      return { options: Object.fromEntries(tallies.get(poll) ?? []), participants: participants.get(poll) ?? 0 };
     },
     async ping() {
       answer();
@@ -84,12 +112,11 @@ export function createMemoryDatabase(): MemoryDatabase {
   };
 
   const pollArchive: PollArchive = {
-    async createPoll(poll, manageTokenHash) {
+    async createPoll(poll) {
       answer();
       if (polls.has(poll.id)) throw new Error(`duplicate key value violates unique constraint "polls_pkey"`);
       polls.set(poll.id, {
         poll: structuredClone(poll),
-        manageTokenHash,
         voterSalt: crypto.getRandomValues(new Uint8Array(32)),
       });
     },
@@ -99,7 +126,6 @@ export function createMemoryDatabase(): MemoryDatabase {
       if (!row) {
         polls.set(poll.id, {
           poll: structuredClone(poll),
-          manageTokenHash: null,
           voterSalt: crypto.getRandomValues(new Uint8Array(32)),
         });
         return;
@@ -112,16 +138,41 @@ export function createMemoryDatabase(): MemoryDatabase {
       const row = polls.get(id);
       return row ? structuredClone(row.poll) : undefined;
     },
-    async readManageTokenHash(id) {
-      answer();
-      return polls.get(id)?.manageTokenHash;
-    },
     async setStatus(id, status) {
       answer();
-      const row = polls.get(id);
+      return change(id, (poll) => {
+        // Reopening a poll past its closesAt takes the deadline away.
+        const { closesAt, ...rest } = poll;
+        const keepDeadline = status === "closed" || closesAt === undefined || Date.parse(closesAt) > Date.now();
+        return { ...rest, status, ...(keepDeadline && closesAt !== undefined ? { closesAt } : {}) };
+      });
+    },
+    async reveal(id) {
+      answer();
+      return change(id, (poll) => ({ ...poll, revealed: true }));
+    },
+    async editPoll(edited) {
+      answer();
+      const row = polls.get(edited.id);
       if (!row) return undefined;
-      row.poll = { ...row.poll, status };
-      return structuredClone(row.poll);
+      if ((participants.get(edited.id) ?? 0) > 0) return "voted";
+      return change(edited.id, (poll) => ({
+        ...poll,
+        question: edited.question,
+        options: structuredClone(edited.options),
+        revision: poll.revision + 1,
+      }));
+    },
+    async resetPoll(id) {
+      answer();
+      if (!polls.has(id)) return undefined;
+      dropBallots(id);
+      return change(id, (poll) => ({ ...poll, revision: poll.revision + 1, countedFrom: poll.revision + 1 }));
+    },
+    async deletePoll(id) {
+      answer();
+      dropBallots(id);
+      return polls.delete(id);
     },
     async *readBallots(id) {
       answer();
@@ -135,7 +186,7 @@ export function createMemoryDatabase(): MemoryDatabase {
       yield await Promise.all(
         ballots.map(async (ballot) => ({
           voter: await sha256Hex(new Uint8Array([...row.voterSalt, ...encoder.encode(ballot.voter)])),
-          option: ballot.choice,
+          option: ballot.choices.join(" "),
           castAt: new Date(ballot.castAt).toISOString(),
         })),
       );
@@ -146,7 +197,7 @@ export function createMemoryDatabase(): MemoryDatabase {
     voteArchive,
     pollArchive,
     storedChoices: (poll) =>
-      new Map([...votes.values()].filter((ballot) => ballot.poll === poll).map((b) => [b.voter, b.choice])),
+      new Map([...votes.values()].filter((ballot) => ballot.poll === poll).map((b) => [b.voter, b.choices])),
     refuseVoter(voter) {
       refusedVoters.add(voter);
     },

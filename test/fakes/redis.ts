@@ -21,7 +21,7 @@ export interface MemoryRedis {
   pollStore: PollStore;
   /** A fixed-window limiter counting in this Redis, as src/node/rate-limiter.ts does. */
   rateLimiter(options: { scope: string; limit: number; windowMs: number }): RateLimiter;
-  /** Takes every queued ballot off the queue, oldest first: what a consumer reads and acknowledges. */
+  /** Takes every queued ballot off the queue, oldest first, as Ballots (a real queue carries ballotMessage(ballot): map them through it for processVotes). */
   drain(): Ballot[];
   /** The ballots waiting in the queue, oldest first; they stay there. */
   queued(): Ballot[];
@@ -43,7 +43,10 @@ interface Entry<T> {
 export function createMemoryRedis(options: MemoryRedisOptions = {}): MemoryRedis {
   const now = options.now ?? Date.now;
   const ttlMs = options.ttlSeconds === undefined ? Number.POSITIVE_INFINITY : options.ttlSeconds * 1000;
-  const voters = new Map<string, Entry<{ choice: string; version: number }>>();
+  const voters = new Map<string, Entry<{ choices: readonly string[]; version: number }>>();
+  /** Per poll: which voter votes from each client address (protection "address"). */
+  const addresses = new Map<string, Map<string, string>>();
+  const usedChallenges = new Map<string, Entry<true>>();
   const polls = new Map<string, Entry<Poll>>();
   const counters = new Map<string, Entry<number>>();
   let queue: Ballot[] = [];
@@ -71,12 +74,20 @@ export function createMemoryRedis(options: MemoryRedisOptions = {}): MemoryRedis
     if (failure) throw failure;
   }
   const voterKey = (poll: string, voter: string) => `${poll}\u0000${voter}`;
+  const votersOf = (poll: string) => [...voters.keys()].filter((key) => key.startsWith(`${poll}\u0000`));
+  function hasVoters(poll: string): boolean {
+    return votersOf(poll).some((key) => live(voters, key) !== undefined);
+  }
+  function forgetVoters(poll: string): void {
+    for (const key of votersOf(poll)) voters.delete(key);
+    addresses.delete(poll);
+  }
 
   return {
     voteStore: {
-      async currentChoice(poll, voter) {
+      async currentChoices(poll, voter) {
         answer();
-        return live(voters, voterKey(poll, voter))?.value.choice ?? null;
+        return live(voters, voterKey(poll, voter))?.value.choices ?? null;
       },
       async ping() {
         answer();
@@ -84,8 +95,20 @@ export function createMemoryRedis(options: MemoryRedisOptions = {}): MemoryRedis
     },
 
     ballotBox: {
-      async cast({ poll, voter, choice, castAt }, limits) {
+      async cast(request, limits) {
         answer();
+        const { poll, voter, choices, castAt } = request;
+        // The checks in the script's order: revision, opening hours (the server's clock), address, limits, challenge.
+        const stored = live(polls, poll)?.value;
+        if (request.revision !== undefined && (stored?.revision ?? 0) !== request.revision) {
+          return { ok: false, reason: "stale" };
+        }
+        const micros = now() * 1000;
+        if (request.opensAtMicros > 0 && micros < request.opensAtMicros) return { ok: false, reason: "not-open" };
+        if (request.closesAtMicros > 0 && micros >= request.closesAtMicros) return { ok: false, reason: "closed" };
+        const held =
+          request.exclusiveAddress === undefined ? undefined : addresses.get(poll)?.get(request.exclusiveAddress);
+        if (held !== undefined && held !== voter) return { ok: false, reason: "address-taken" };
         const window = Math.floor(now() / limits.windowMs);
         const addressWindow = `votes-address:${limits.address}:${window}`;
         const voterWindow = `votes-voter:${voter}:${window}`;
@@ -93,15 +116,25 @@ export function createMemoryRedis(options: MemoryRedisOptions = {}): MemoryRedis
         // As in the script: the voter's window isn't counted once the address's is over.
         if (over(addressWindow, limits.perAddress) || over(voterWindow, limits.perVoter)) {
           const waitMs = Math.max(msLeft(addressWindow), msLeft(voterWindow), 1);
-          return { ok: false, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+          return { ok: false, reason: "limited", retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+        }
+        if (request.challenge) {
+          const key = `${poll}\u0000${request.challenge.id}`;
+          if (live(usedChallenges, key)) return { ok: false, reason: "replayed" };
+          usedChallenges.set(key, { value: true, expiresAt: now() + request.challenge.ttlMs });
+        }
+        if (request.exclusiveAddress !== undefined && held === undefined) {
+          const taken = addresses.get(poll) ?? new Map<string, string>();
+          taken.set(request.exclusiveAddress, voter);
+          addresses.set(poll, taken);
         }
         // The server's clock in microseconds, or one more than the last version: two casts never share one.
         const key = voterKey(poll, voter);
         const previous = live(voters, key)?.value.version ?? 0;
         const version = Math.max(now() * 1000, lastVersion + 1, previous + 1);
         lastVersion = version;
-        voters.set(key, { value: { choice, version }, expiresAt: now() + ttlMs });
-        const ballot = { poll, voter, choice, version, castAt };
+        voters.set(key, { value: { choices: [...choices], version }, expiresAt: now() + ttlMs });
+        const ballot = { poll, voter, choices: [...choices], version, castAt, revision: request.revision ?? 0 };
         queue.push({ ...ballot });
         return { ok: true, ballot };
       },
@@ -116,6 +149,22 @@ export function createMemoryRedis(options: MemoryRedisOptions = {}): MemoryRedis
       async writePoll(poll) {
         answer();
         polls.set(poll.id, { value: structuredClone(poll), expiresAt: now() + ttlMs });
+      },
+      async writeUnvoted(poll) {
+        answer();
+        if (hasVoters(poll.id)) return false;
+        polls.set(poll.id, { value: structuredClone(poll), expiresAt: now() + ttlMs });
+        return true;
+      },
+      async writeReset(poll) {
+        answer();
+        forgetVoters(poll.id);
+        polls.set(poll.id, { value: structuredClone(poll), expiresAt: now() + ttlMs });
+      },
+      async deletePoll(id) {
+        answer();
+        forgetVoters(id);
+        polls.delete(id);
       },
     },
 

@@ -7,14 +7,14 @@ import { createRedisClient as createUpstashClient } from "../../src/cloudflare/r
 import { createVoteStore as createUpstashVoteStore } from "../../src/cloudflare/vote-store.ts";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import type { BallotBox, PollStore, RateLimiter, VotePublisher, VoteStore } from "../../src/core/ports.ts";
-import type { Ballot } from "../../src/domain/ballots.ts";
+import { type Ballot, parseBallot } from "../../src/domain/ballots.ts";
 import { createBallotBox } from "../../src/node/ballot-box.ts";
 import { createPollStore } from "../../src/node/poll-store.ts";
 import { createRateLimiter } from "../../src/node/rate-limiter.ts";
 import { createVoteStore } from "../../src/node/vote-store.ts";
 import { createPostgresPollArchive } from "../../src/postgres/poll-archive.ts";
 import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
-import { ballotKey, streamNames } from "../../src/redis/keys.ts";
+import { streamNames, votersKey } from "../../src/redis/keys.ts";
 import { startUpstashBridge } from "../../tools/upstash-bridge.ts";
 import type { ArchiveSubject } from "../contract/ports/vote-archive.ts";
 import { createTestDatabase, createTestRedis, REDIS_URL } from "./services.ts";
@@ -64,10 +64,13 @@ export async function openNodeRedis(): Promise<RedisAdapters> {
     polls: createPollStore(client, prefix, TTL_SECONDS),
     limiter: (options) => createRateLimiter(client, prefix, options),
     queued: async () =>
-      ((await client.xRange(stream, "-", "+")) ?? []).map(
-        (entry) => JSON.parse(entry?.message.ballot ?? "null") as Ballot,
-      ),
-    forgetVoter: async (poll, voter) => void (await client.del(ballotKey(prefix, poll, voter))),
+      ((await client.xRange(stream, "-", "+")) ?? []).map((entry) => {
+        // The stream carries each ballot as its queue message (ballotMessage).
+        const parsed = parseBallot(entry?.message.ballot ?? "null");
+        if (!parsed.ok) throw new Error(`a stream entry that is no ballot: ${parsed.problem}`);
+        return parsed.ballot;
+      }),
+    forgetVoter: async (poll, voter) => void (await client.hDel(votersKey(prefix, poll), [voter, `${voter}:v`])),
     close: () => redis.cleanup(),
   };
 }
@@ -97,7 +100,7 @@ export async function openUpstash(): Promise<RedisAdapters> {
     polls: createUpstashPollStore(upstash, prefix, TTL_SECONDS),
     limiter: (options) => createUpstashRateLimiter(upstash, prefix, options),
     queued: async () => published.map((ballot) => ({ ...ballot })),
-    forgetVoter: async (poll, voter) => void (await upstash.del(ballotKey(prefix, poll, voter))),
+    forgetVoter: async (poll, voter) => void (await upstash.hdel(votersKey(prefix, poll), voter, `${voter}:v`)),
     async close() {
       await bridge.close();
       await redis.cleanup();

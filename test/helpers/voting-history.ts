@@ -47,7 +47,7 @@ export function votingHistory(
     const count = 1 + Math.floor(random() * changes);
     for (let version = 1; version <= count; version++) {
       const choice = choices[Math.floor(random() * choices.length)]!;
-      ballots.push({ poll, voter, choice, version, castAt: new Date().toISOString() });
+      ballots.push({ poll, voter, choices: [choice], version, castAt: new Date().toISOString(), revision: 0 });
       last.set(voter, choice);
     }
   }

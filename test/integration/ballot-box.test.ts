@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BallotBox, UnavailableError } from "../../src/core/ports.ts";
+import { ballotMessage } from "../../src/domain/ballots.ts";
 import { createBallotBox } from "../../src/node/ballot-box.ts";
-import { ballotKey, streamNames } from "../../src/redis/keys.ts";
+import { streamNames, votersKey } from "../../src/redis/keys.ts";
 import { describeBallotBoxContract } from "../contract/ports/ballot-box.ts";
+import { castRequest } from "../contract/ports/support.ts";
 import { startFullRedis } from "../helpers/own-redis.ts";
 import { openNodeRedis, openUpstash } from "../helpers/port-subjects.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
@@ -14,13 +16,15 @@ describeBallotBoxContract(
   openUpstash,
 );
 
-const castAt = "2026-11-26T10:00:00.000Z";
 const TTL_SECONDS = 3_600;
 const noLimits = { address: "192.0.2.1", perAddress: 0, perVoter: 0, windowMs: 60_000 };
 
+/** A vote in the default poll (nothing to check but the limits). */
+const vote = (voter: string, choice: string) => castRequest("default", voter, [choice]);
+
 /** Casts with the limits off; the ballot as queued. */
-async function castOk(box: BallotBox, vote: Parameters<BallotBox["cast"]>[0]) {
-  const result = await box.cast(vote, noLimits);
+async function castOk(box: BallotBox, request: Parameters<BallotBox["cast"]>[0]) {
+  const result = await box.cast(request, noLimits);
   if (!result.ok) throw new Error("refused by a limit that is off");
   return result.ballot;
 }
@@ -34,31 +38,31 @@ describe("the Node ballot box on Redis", () => {
     await redis.cleanup();
   });
 
-  it("records the choice and its version in one hash, and queues the entry, in the same script", async () => {
+  it("records the choice and its version in the poll's voters hash, and queues the entry, in the same script", async () => {
     const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    const first = await castOk(box, { poll: "default", voter, choice: "a", castAt });
-    const second = await castOk(box, { poll: "default", voter, choice: "b", castAt });
-    expect(await redis.client.hGetAll(ballotKey(redis.prefix, "default", voter))).toEqual({
-      choice: "b",
-      version: String(second.version),
+    const first = await castOk(box, vote(voter, "a"));
+    const second = await castOk(box, vote(voter, "b"));
+    expect(await redis.client.hGetAll(votersKey(redis.prefix, "default"))).toEqual({
+      [voter]: "b",
+      [`${voter}:v`]: String(second.version),
     });
     const entries = (await redis.client.xRange(streamNames(redis.prefix).stream, "-", "+")) ?? [];
-    expect(entries.map((entry) => JSON.parse(entry!.message.ballot!))).toEqual([first, second]);
+    expect(entries.map((entry) => JSON.parse(entry!.message.ballot!))).toEqual([first, second].map(ballotMessage));
   });
 
   it("takes its versions from the Redis clock in microseconds, exact as JavaScript numbers", async () => {
     const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
-    const { version } = await castOk(box, { poll: "default", voter: randomUUID(), choice: "a", castAt });
+    const { version } = await castOk(box, vote(randomUUID(), "a"));
     expect(version).toBeGreaterThan(Date.parse("2026-01-01") * 1000);
     expect(Number.isSafeInteger(version)).toBe(true);
   });
 
-  it("keeps a voter's state for the time to live after each vote", async () => {
+  it("keeps a poll's voters for the time to live after each vote", async () => {
     const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    await castOk(box, { poll: "default", voter, choice: "a", castAt });
-    const ttl = await redis.client.ttl(ballotKey(redis.prefix, "default", voter));
+    await castOk(box, vote(voter, "a"));
+    const ttl = await redis.client.ttl(votersKey(redis.prefix, "default"));
     expect(ttl).toBeGreaterThan(TTL_SECONDS - 5);
     expect(ttl).toBeLessThanOrEqual(TTL_SECONDS);
   });
@@ -66,18 +70,16 @@ describe("the Node ballot box on Redis", () => {
   it("still works after Redis forgot its scripts (SCRIPT FLUSH)", async () => {
     const box = createBallotBox(redis.client, redis.prefix, TTL_SECONDS);
     const voter = randomUUID();
-    const first = await castOk(box, { poll: "default", voter, choice: "a", castAt });
+    const first = await castOk(box, vote(voter, "a"));
     await redis.client.scriptFlush();
-    expect((await castOk(box, { poll: "default", voter, choice: "b", castAt })).version).toBeGreaterThan(first.version);
+    expect((await castOk(box, vote(voter, "b"))).version).toBeGreaterThan(first.version);
   });
 
   it("refuses a vote with UnavailableError, writing nothing, when Redis is full", async () => {
     const full = await startFullRedis();
     try {
       const box = createBallotBox(full.client, "full:", TTL_SECONDS);
-      await expect(castOk(box, { poll: "default", voter: randomUUID(), choice: "a", castAt })).rejects.toBeInstanceOf(
-        UnavailableError,
-      );
+      await expect(castOk(box, vote(randomUUID(), "a"))).rejects.toBeInstanceOf(UnavailableError);
       expect(await full.client.dbSize()).toBe(0);
     } finally {
       await full.stop();

@@ -31,8 +31,8 @@ describe("the ballots export", () => {
     );
     poll = (await created.json()) as typeof poll;
     await db.sql`
-      INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-      SELECT ${poll.id}, gen_random_uuid()::text, CASE WHEN n % 2 = 0 THEN 'a' ELSE 'b' END, 1,
+      INSERT INTO votes (poll_id, voter_id, choices, version, cast_at)
+      SELECT ${poll.id}, gen_random_uuid()::text, ARRAY[CASE WHEN n % 2 = 0 THEN 'a' ELSE 'b' END], 1,
              timestamptz '2026-12-01T10:00:00Z' + n * interval '1 second'
       FROM generate_series(1, ${VOTERS}) AS n`;
   });

@@ -1,6 +1,7 @@
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildConsumer, buildWeb, RESULTS_TTL_MS } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
+import { votersKey } from "../../src/redis/keys.ts";
 import { describeHttpContract, type HttpTarget, sumOfVersions } from "../contract/http-contract.ts";
 import { describePollsContract } from "../contract/polls-contract.ts";
 import { createTestDatabase, createTestRedis, scanKeys } from "../helpers/services.ts";
@@ -28,14 +29,14 @@ async function openNodeTarget(): Promise<HttpTarget> {
     acceptedVotes: () =>
       sumOfVersions(
         (pattern) => scanKeys(redis.client, pattern),
-        (key) => redis.client.hGet(key, "version"),
+        (key) => redis.client.hGetAll(key),
         redis.prefix,
       ),
     async expireCachedResults() {
       skewMs += RESULTS_TTL_MS;
     },
     async forgetVoters() {
-      const keys = await scanKeys(redis.client, `${redis.prefix}ballot:*`);
+      const keys = await scanKeys(redis.client, votersKey(redis.prefix, "*"));
       if (keys.length > 0) await redis.client.del(keys);
     },
     async close() {

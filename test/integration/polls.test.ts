@@ -147,9 +147,10 @@ describe("polls underneath: PostgreSQL first, Redis for the vote path", () => {
     const ballot = (n: number, choice: string, version: number): Ballot => ({
       poll: poll.id,
       voter: voter(n),
-      choice,
+      choices: [choice],
       version,
       castAt: "2026-11-29T10:00:00.000Z",
+      revision: 0,
     });
     const first = [ballot(1, "a", 10), ballot(2, "a", 10), ballot(3, "b", 10)];
     const deps = { archive, polls: { find: (id: string) => polls.readPoll(id) } };

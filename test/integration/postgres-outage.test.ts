@@ -63,7 +63,10 @@ describe("the Node processes while PostgreSQL is away", () => {
 
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { redis: "ok", schema: "ok", postgres: "unreachable" } });
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { redis: "ok", schema: "ok", postgres: "unreachable" },
+    });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^vote_dependency_up\{dependency="postgres"[^}]*\} 0$/m);
 

@@ -23,7 +23,7 @@ const polls = { find: async (id: string) => (id === defaultPoll.id ? defaultPoll
 const quiet = createJsonLogger({}, "error", () => {});
 
 function ballot(choice: string, version = 1, voter = randomUUID()): Ballot {
-  return { poll: "default", voter, choice, version, castAt: new Date().toISOString() };
+  return { poll: "default", voter, choices: [choice], version, castAt: new Date().toISOString(), revision: 0 };
 }
 
 describe("the Redis Stream queue", () => {
@@ -126,7 +126,7 @@ describe("the Redis Stream queue", () => {
     await publisher.publish(ballot("a"));
     await redis.client.xAdd(names().stream, "*", { ballot: "{not json" });
     await redis.client.xAdd(names().stream, "*", { something: "else" });
-    await publisher.publish({ ...ballot("a"), choice: "zebra" });
+    await publisher.publish({ ...ballot("a"), choices: ["zebra"] });
     startConsumer();
     await waitFor(drained, "the stream to drain");
     const dead = (await redis.client.xRange(names().deadLetters, "-", "+")) ?? [];

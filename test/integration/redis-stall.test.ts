@@ -3,6 +3,7 @@ import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb, type Served, saveDefaultPoll } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
+import { votersKey } from "../../src/redis/keys.ts";
 import { type OwnRedis, startOwnRedis } from "../helpers/own-redis.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
@@ -77,6 +78,7 @@ describe("the web process while Redis stops answering", () => {
 
     const again = await vote("b", cookie);
     expect(again.status).toBe(200);
-    expect(await redis.hGet(`vote:ballot:default:${cookie.split("=")[1]?.split(".")[0]}`, "choice")).toBe("b");
+    const voter = cookie.split("=")[1]?.split(".")[0] ?? "";
+    expect(await redis.hGet(votersKey("vote:", "default"), voter)).toBe("b");
   });
 });

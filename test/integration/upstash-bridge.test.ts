@@ -9,14 +9,19 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { errors, Redis } from "@upstash/redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UPSTASH_SCRIPT_FLAGS } from "../../src/cloudflare/redis-client.ts";
+import { votersKey } from "../../src/redis/keys.ts";
 import {
+  CAST,
   CAST_BALLOT_SCRIPT,
   RATE_WINDOW_MS,
   RATE_WINDOW_SCRIPT,
   RECORD_CHOICE_SCRIPT,
 } from "../../src/redis/scripts.ts";
+import { voteScriptArgs } from "../../src/redis/vote-args.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../tools/upstash-bridge.ts";
-import { LONG_WINDOW_MS } from "../contract/ports/support.ts";
+import { castRequest, LONG_WINDOW_MS } from "../contract/ports/support.ts";
+
+const noLimits = { address: "192.0.2.1", perAddress: 0, perVoter: 0, windowMs: 60_000 };
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const TOKEN = `test-token-${randomBytes(8).toString("hex")}`;
@@ -128,30 +133,38 @@ describe("the local Upstash bridge", () => {
     const directEval = (script: string, keys: string[], args: string[]): Promise<unknown> =>
       direct.sendCommand(["EVAL", script, String(keys.length), ...keys, ...args]);
 
+    /** A vote script's KEYS and ARGV as the adapters build them (src/redis/vote-args.ts), under `via`'s prefix. */
+    const voteArgs = (via: (key: string) => string, choice: string, ttlSeconds = 3600) =>
+      voteScriptArgs(via(""), castRequest("default", "voter-é🎉", [choice]), noLimits, ttlSeconds);
+    const versionOf = (reply: unknown) => {
+      const [code, version] = reply as [number, number];
+      expect(code).toBe(CAST.recorded);
+      return Number(version);
+    };
+
     it("RECORD_CHOICE_SCRIPT: EVAL and EVALSHA (with NOSCRIPT fallback) match direct EVAL", async () => {
-      const script = upstash.createScript<number>(RECORD_CHOICE_SCRIPT);
+      const script = upstash.createScript<[number, number]>(RECORD_CHOICE_SCRIPT);
       const replies = { bridge: [] as number[], direct: [] as number[] };
-      const args = (choice: string) => [choice, "3600", "0", "0", "60000"];
-      const keys = (via: (key: string) => string) => [via("ballot"), via("rate-address"), via("rate-voter")];
-      for (const choice of ["a", "b", "1"]) {
-        replies.bridge.push(Number(await upstash.eval(RECORD_CHOICE_SCRIPT, keys(viaBridge), args(choice))));
-        replies.bridge.push(Number(await script.exec(keys(viaBridge), args(choice))));
-        replies.direct.push(Number(await directEval(RECORD_CHOICE_SCRIPT, keys(viaDirect), args(choice))));
-        replies.direct.push(Number(await directEval(RECORD_CHOICE_SCRIPT, keys(viaDirect), args(choice))));
+      for (const choice of ["a", "b", "a,b"]) {
+        const bridged = voteArgs(viaBridge, choice);
+        const direct = voteArgs(viaDirect, choice);
+        replies.bridge.push(versionOf(await upstash.eval(RECORD_CHOICE_SCRIPT, bridged.keys, bridged.args)));
+        replies.bridge.push(versionOf(await script.exec(bridged.keys, bridged.args)));
+        replies.direct.push(versionOf(await directEval(RECORD_CHOICE_SCRIPT, direct.keys, direct.args)));
+        replies.direct.push(versionOf(await directEval(RECORD_CHOICE_SCRIPT, direct.keys, direct.args)));
       }
       // Versions come from the Redis clock, so the two paths agree on the shape, not the digits.
       for (const versions of [replies.bridge, replies.direct]) {
         expect(versions).toHaveLength(6);
         expect(versions.every((v, i) => Number.isSafeInteger(v) && (i === 0 || v > versions[i - 1]!))).toBe(true);
       }
-      expect(await upstash.hmget(viaBridge("ballot"), "choice", "version")).toEqual([
-        "1",
-        String(replies.bridge.at(-1)),
-      ]);
-      expect(await upstash.ttl(viaBridge("ballot"))).toBeGreaterThan(3_500);
+      const voters = votersKey(viaBridge(""), "default");
+      expect(await upstash.hmget(voters, "voter-é🎉", "voter-é🎉:v")).toEqual(["a,b", String(replies.bridge.at(-1))]);
+      expect(await upstash.ttl(voters)).toBeGreaterThan(3_500);
       // Loaded by the EVAL above, so EVALSHA now answers without a fallback.
       const sha = createHash("sha1").update(RECORD_CHOICE_SCRIPT).digest("hex");
-      expect(Number(await upstash.evalsha(sha, keys(viaBridge), args("c")))).toBeGreaterThan(replies.bridge.at(-1)!);
+      const again = voteArgs(viaBridge, "c");
+      expect(versionOf(await upstash.evalsha(sha, again.keys, again.args))).toBeGreaterThan(replies.bridge.at(-1)!);
     });
 
     it("RATE_WINDOW_SCRIPT returns the same {count, ttl} array", async () => {
@@ -178,35 +191,23 @@ describe("the local Upstash bridge", () => {
 
     it("CAST_BALLOT_SCRIPT records the choice and appends the same ballot to the stream", async () => {
       const castAt = "2026-01-02T03:04:05.000Z";
-      const script = upstash.createScript<number>(CAST_BALLOT_SCRIPT);
-      const args = (choice: string) => [choice, "default", "voter-é🎉", castAt, "3600", "0", "0", "60000"];
+      const script = upstash.createScript<[number, number]>(CAST_BALLOT_SCRIPT);
+      // What src/node/ballot-box.ts passes after the vote's arguments: the stream, and the ballot around its version.
+      const head = JSON.stringify({ poll: "default", voter: "voter-é🎉", choice: "a" }).slice(0, -1);
+      const cast = (via: (key: string) => string, choice: string) => {
+        const { keys, args } = voteArgs(via, choice);
+        const ballotHead = head.replace('"choice":"a"', `"choice":${JSON.stringify(choice)}`);
+        return { keys: [...keys, via("stream")], args: [...args, ballotHead, `,"castAt":"${castAt}"}`] };
+      };
+      const a = { bridge: cast(viaBridge, "a"), direct: cast(viaDirect, "a") };
+      const b = { bridge: cast(viaBridge, "b"), direct: cast(viaDirect, "b") };
       const fromBridge = [
-        Number(
-          await upstash.eval(
-            CAST_BALLOT_SCRIPT,
-            [viaBridge("ballot"), viaBridge("stream"), viaBridge("ra"), viaBridge("rv")],
-            args("a"),
-          ),
-        ),
-        Number(
-          await script.exec([viaBridge("ballot"), viaBridge("stream"), viaBridge("ra"), viaBridge("rv")], args("b")),
-        ),
+        versionOf(await upstash.eval(CAST_BALLOT_SCRIPT, a.bridge.keys, a.bridge.args)),
+        versionOf(await script.exec(b.bridge.keys, b.bridge.args)),
       ];
       const fromDirect = [
-        Number(
-          await directEval(
-            CAST_BALLOT_SCRIPT,
-            [viaDirect("ballot"), viaDirect("stream"), viaDirect("ra"), viaDirect("rv")],
-            args("a"),
-          ),
-        ),
-        Number(
-          await directEval(
-            CAST_BALLOT_SCRIPT,
-            [viaDirect("ballot"), viaDirect("stream"), viaDirect("ra"), viaDirect("rv")],
-            args("b"),
-          ),
-        ),
+        versionOf(await directEval(CAST_BALLOT_SCRIPT, a.direct.keys, a.direct.args)),
+        versionOf(await directEval(CAST_BALLOT_SCRIPT, b.direct.keys, b.direct.args)),
       ];
       expect(fromBridge[1]).toBeGreaterThan(fromBridge[0]!);
       expect(fromDirect[1]).toBeGreaterThan(fromDirect[0]!);
@@ -231,18 +232,19 @@ describe("the local Upstash bridge", () => {
 
     it("takes Upstash's allow-key-locking flag, which stock Redis refuses: EVAL and then EVALSHA of the flagged script", async () => {
       const flagged = `${UPSTASH_SCRIPT_FLAGS}${RECORD_CHOICE_SCRIPT}`;
-      const refused = await directEval(flagged, [viaDirect("f")], ["a", "60", "0", "0", "60000"]).then(
+      const tried = voteArgs(viaDirect, "a", 60);
+      const refused = await directEval(flagged, tried.keys, tried.args).then(
         () => "",
         (error: Error) => error.message,
       );
       expect(refused).toMatch(/flag/i);
-      const script = upstash.createScript<number>(flagged);
-      const keys = [viaBridge("flagged"), viaBridge("fa"), viaBridge("fv")];
-      const first = Number(await script.exec(keys, ["a", "60", "0", "0", "60000"]));
+      const script = upstash.createScript<[number, number]>(flagged);
+      const first = voteArgs(viaBridge, "a", 60);
+      const firstVersion = versionOf(await script.exec(first.keys, first.args));
       const sha = createHash("sha1").update(flagged).digest("hex");
-      const second = Number(await upstash.evalsha(sha, keys, ["b", "60", "0", "0", "60000"]));
-      expect(second).toBeGreaterThan(first);
-      expect(await upstash.hget(viaBridge("flagged"), "choice")).toBe("b");
+      const second = voteArgs(viaBridge, "b", 60);
+      expect(versionOf(await upstash.evalsha(sha, second.keys, second.args))).toBeGreaterThan(firstVersion);
+      expect(await upstash.hget(votersKey(viaBridge(""), "default"), "voter-é🎉")).toBe("b");
     });
 
     it("reports NOSCRIPT for an unknown sha as an UpstashError", async () => {

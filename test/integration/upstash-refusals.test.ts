@@ -14,7 +14,9 @@ import { createApp } from "../../src/http/app.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { createPostgresPollArchive } from "../../src/postgres/poll-archive.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../tools/upstash-bridge.ts";
+import { castRequest } from "../contract/ports/support.ts";
 import { type FullRedis, startFullRedis } from "../helpers/own-redis.ts";
+import { draft } from "../helpers/polls.ts";
 import {
   createTestDatabase,
   createTestRedis,
@@ -53,7 +55,7 @@ describe("the Workers adapters when the vote store is full", () => {
 
   it("refuses the vote as unavailable for now (a 503 with Retry-After), writing nothing", async () => {
     const recorder = createChoiceRecorder(createRedisClient(bridge.url, token), "full:", 3_600);
-    const refused = await errorOf(() => recorder.record({ poll: "default", voter: randomUUID(), choice: "a" }, limits));
+    const refused = await errorOf(() => recorder.record(castRequest("default", randomUUID(), ["a"]), limits));
     expect(refused).toBeInstanceOf(UnavailableError);
     expect((refused as UnavailableError).retryAfterSeconds).toBeGreaterThan(0);
     expect(await full.client.dbSize()).toBe(0);
@@ -84,19 +86,15 @@ describe.each(UPSTASH_REFUSALS)("the Workers adapters when Upstash answers %j", 
 
   it("turns it into UnavailableError in every adapter: the vote, the poll, the choice, the limit", async () => {
     const client = createRedisClient(bridge.url, token);
-    const poll = pollFromDraft("Refused0001a", { question: "Refused?", options: ["Yes", "No"] });
+    const poll = pollFromDraft("Refused0001a", draft("Refused?", ["Yes", "No"]));
     const polls = createPollStore(client, redis.prefix, 600);
     await polls.writePoll(poll);
     refusing = true;
     const attempts = [
-      () =>
-        createChoiceRecorder(client, redis.prefix, 600).record(
-          { poll: poll.id, voter: randomUUID(), choice: "a" },
-          limits,
-        ),
+      () => createChoiceRecorder(client, redis.prefix, 600).record(castRequest(poll.id, randomUUID(), ["a"]), limits),
       () => polls.readPoll(poll.id),
       () => polls.writePoll(poll),
-      () => createVoteStore(client, redis.prefix).currentChoice(poll.id, randomUUID()),
+      () => createVoteStore(client, redis.prefix).currentChoices(poll.id, randomUUID()),
       () => createRateLimiter(client, redis.prefix, { scope: "polls", limit: 5, windowMs: 60_000 }).take("192.0.2.1"),
     ];
     for (const attempt of attempts) {
@@ -110,7 +108,7 @@ describe.each(UPSTASH_REFUSALS)("the Workers adapters when Upstash answers %j", 
   it("answers 503 with Retry-After through the app, in the voter's words on the vote path", async () => {
     const client = createRedisClient(bridge.url, token);
     const config = parseNodeConfig({ REDIS_PREFIX: redis.prefix });
-    const poll = pollFromDraft("Refused0001b", { question: "Refused?", options: ["Yes", "No"] });
+    const poll = pollFromDraft("Refused0001b", draft("Refused?", ["Yes", "No"]));
     const pollStore = createPollStore(client, redis.prefix, 600);
     await pollStore.writePoll(poll);
     const app = createApp({
@@ -123,7 +121,7 @@ describe.each(UPSTASH_REFUSALS)("the Workers adapters when Upstash answers %j", 
         },
         createJsonLogger({}, "error", () => {}),
       ),
-      readTallies: async () => ({}),
+      readTallies: async () => ({ options: {}, participants: 0 }),
       pollStore,
       pollArchive: createPostgresPollArchive(db.sql),
       logger: createJsonLogger({}, "error", () => {}),

@@ -97,7 +97,7 @@ describe("the PostgreSQL vote archive", () => {
     const verdicts = await processVotes(batch, { archive, polls });
     expect(verdicts.filter((v) => v.action === "applied")).toHaveLength(9);
     expect(verdicts[4]).toMatchObject({ action: "dead-letter", refusal: { kind: "database-refused" } });
-    expect(await archive.readTallies("default")).toEqual({ b: 9 });
+    expect(await archive.readTallies("default")).toEqual({ options: { b: 9 }, participants: 9 });
   });
 
   it("reports an unreachable database as worth retrying, never as refused data", async () => {
@@ -107,9 +107,10 @@ describe("the PostgreSQL vote archive", () => {
       const ballot = {
         poll: "default",
         voter: randomUUID(),
-        choice: "a",
+        choices: ["a"],
         version: 1,
         castAt: new Date().toISOString(),
+        revision: 0,
       };
       const failure = await down.applyBallots([ballot]).then(
         () => undefined,

@@ -57,10 +57,10 @@ beforeAll(async () => {
   sql = postgres({ ...SERVER, database, max: 2, onnotice: () => {} });
   // 300 voters, then 100 of them change their mind: the triggers move counts between options.
   await sql`
-    INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-    SELECT 'default', 'voter-' || i, CASE WHEN i % 3 = 0 THEN 'b' ELSE 'a' END, 1, now()
+    INSERT INTO votes (poll_id, voter_id, choices, version, cast_at)
+    SELECT 'default', 'voter-' || i, ARRAY[CASE WHEN i % 3 = 0 THEN 'b' ELSE 'a' END], 1, now()
     FROM generate_series(1, 300) AS i`;
-  await sql`UPDATE votes SET option_id = 'b', version = 2 WHERE voter_id IN (SELECT 'voter-' || i FROM generate_series(1, 100) AS i)`;
+  await sql`UPDATE votes SET choices = ARRAY['b'], version = 2 WHERE voter_id IN (SELECT 'voter-' || i FROM generate_series(1, 100) AS i)`;
 });
 
 beforeEach(() => {
@@ -120,7 +120,7 @@ describe("the backup and restore scripts", () => {
     expect(await snapshot()).toEqual(before);
 
     // The trigger came back too: a new vote is counted.
-    await sql`INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at) VALUES ('default', 'after-restore', 'a', 1, now())`;
+    await sql`INSERT INTO votes (poll_id, voter_id, choices, version, cast_at) VALUES ('default', 'after-restore', ARRAY['a'], 1, now())`;
     expect((await snapshot()).tallied).toBe(before.tallied + 1);
     await sql`DELETE FROM votes WHERE voter_id = 'after-restore'`;
     await sql`UPDATE tallies SET votes = votes - 1 WHERE poll_id = 'default' AND option_id = 'a'`;

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pollFromDraft } from "../../src/domain/polls.ts";
+import { draft } from "../helpers/polls.ts";
 import { POSTGRES_ADMIN_URL, uniqueName } from "../helpers/services.ts";
 import { latestMigration, migrate, pollArchive, voteArchive } from "./app.ts";
 import { K8S, ROOT } from "./render.ts";
@@ -177,24 +179,23 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
     const web = connect("web");
     const polls = pollArchive(web);
     const poll = {
-      id: "k8s-roles",
-      question: "Roles?",
-      options: [
-        { id: "a", label: "A" },
-        { id: "b", label: "B" },
-      ],
-      status: "open" as const,
+      ...pollFromDraft(
+        "k8s-roles",
+        draft("Roles?", ["A", "B"], { results: "hidden", closesAt: "2099-01-01T00:00:00.000Z" }),
+      ),
+      ownerTokenHash: "f".repeat(64),
     };
-    await polls.createPoll(poll, "f".repeat(64));
+    await polls.createPoll(poll);
     await polls.savePoll({ ...poll, question: "Roles, really?" });
-    expect((await polls.readPoll(poll.id))?.question).toBe("Roles, really?");
-    expect(await polls.readManageTokenHash(poll.id)).toBe("f".repeat(64));
+    expect(await polls.readPoll(poll.id)).toEqual({ ...poll, question: "Roles, really?" });
     expect((await polls.setStatus(poll.id, "closed"))?.status).toBe("closed");
     expect((await polls.setStatus(poll.id, "open"))?.status).toBe("open");
+    expect((await polls.reveal(poll.id))?.revealed).toBe(true);
+    expect((await polls.editPoll({ ...poll, question: "Roles?" }))?.toString()).not.toBe("voted");
     const chunks = [];
     for await (const chunk of polls.readBallots(poll.id)) chunks.push(chunk);
     expect(chunks).toEqual([]);
-    expect(await voteArchive(web).readTallies(poll.id)).toEqual({});
+    expect(await voteArchive(web).readTallies(poll.id)).toEqual({ options: {}, participants: 0 });
     await voteArchive(web).ping();
     const [row] =
       await web`SELECT EXISTS (SELECT FROM schema_migrations WHERE version = ${latestMigration()}) AS applied`;
@@ -216,8 +217,9 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
       `ALTER ROLE ${prefix}_owner PASSWORD 'taken'`,
       `GRANT ${prefix}_owner TO ${prefix}_web`,
       "INSERT INTO tallies (poll_id, option_id, votes) VALUES ('k8s-roles', 'a', 1000)",
-      "UPDATE votes SET option_id = 'b'",
-      "DELETE FROM polls",
+      "UPDATE votes SET choices = '{b}'",
+      "UPDATE tallies SET votes = 1000",
+      "UPDATE participants SET voters = 1000",
       "TRUNCATE votes",
     ]) {
       expect(await refusal(() => web.unsafe(statement)), statement).toMatch(DENIED);
@@ -228,12 +230,12 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
     const consumer = connect("consumer");
     const castAt = new Date().toISOString();
     const refused = await voteArchive(consumer).applyBallots([
-      { poll: "k8s-roles", voter: "v1", choice: "a", version: 1, castAt },
-      { poll: "k8s-roles", voter: "v2", choice: "b", version: 1, castAt },
-      { poll: "k8s-roles", voter: "v1", choice: "b", version: 2, castAt },
-    ] as never);
+      { poll: "k8s-roles", voter: "v1", choices: ["a"], version: 1, castAt, revision: 1 },
+      { poll: "k8s-roles", voter: "v2", choices: ["b"], version: 1, castAt, revision: 1 },
+      { poll: "k8s-roles", voter: "v1", choices: ["b"], version: 2, castAt, revision: 1 },
+    ]);
     expect([...refused.values()]).toEqual([]);
-    expect(await voteArchive(connect("web")).readTallies("k8s-roles")).toEqual({ b: 2 });
+    expect(await voteArchive(connect("web")).readTallies("k8s-roles")).toEqual({ options: { b: 2 }, participants: 2 });
     expect((await pollArchive(consumer).readPoll("k8s-roles"))?.status).toBe("open");
     for (const statement of [
       "CREATE TABLE intruder (a int)",

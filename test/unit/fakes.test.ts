@@ -33,6 +33,7 @@ describeBallotBoxContract("in memory", async () => {
   return {
     box: redis.ballotBox,
     votes: redis.voteStore,
+    polls: redis.pollStore,
     queued: async () => redis.queued(),
     forgetVoter: async (poll, voter) => redis.forgetVoter(poll, voter),
     close: closed,
@@ -44,7 +45,10 @@ describeVoteStoreContract("in memory", async () => {
   return { votes: redis.voteStore, box: redis.ballotBox, close: closed };
 });
 
-describePollStoreContract("in memory", async () => ({ polls: createMemoryRedis().pollStore, close: closed }));
+describePollStoreContract("in memory", async () => {
+  const redis = createMemoryRedis();
+  return { polls: redis.pollStore, box: redis.ballotBox, votes: redis.voteStore, close: closed };
+});
 
 describeRateLimiterContract("in memory", async () => {
   const redis = createMemoryRedis();

@@ -2,13 +2,18 @@ import { describe, expect, it } from "vitest";
 import {
   authorizeManager,
   createPoll,
+  deletePoll,
+  editPoll,
   exportBallots,
   POLL_CREATE_WINDOW_MS,
   type PollDeps,
+  resetPoll,
+  revealPoll,
   setPollStatus,
 } from "../../src/core/manage-polls.ts";
 import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import type { Poll } from "../../src/domain/polls.ts";
+import { castRequest } from "../contract/ports/support.ts";
 import { createManualClock } from "../fakes/clock.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createSequentialRandomness } from "../fakes/random.ts";
@@ -54,64 +59,70 @@ async function setUp(createLimit = 0) {
         : undefined,
   };
   const create = async (client = "203.0.113.9") => {
-    const outcome = await createPoll(deps, { question: "Tea or coffee?", options: ["Tea", "Coffee"], client });
+    const outcome = await createPoll(
+      deps,
+      { question: "Tea or coffee?", options: ["Tea", "Coffee", "Water"], client },
+      clock.ms(),
+    );
     if (!outcome.ok) throw new Error(`not created: ${outcome.reason}`);
     calls.length = 0;
     return outcome;
   };
-  return { clock, database, redis, calls, deps, lookup, create };
+  return { clock, database, redis, calls, deps, lookup, create, now: () => clock.ms() };
 }
 
 describe("creating a poll", () => {
   it("writes it to the archive first, then the vote store: ids a, b, c in order, open, the token kept only as its hash", async () => {
-    const { deps, calls, database, redis } = await setUp();
-    const outcome = await createPoll(deps, {
-      question: "  Tea or coffee?  ",
-      options: ["Tea", " Coffee ", "Water"],
-      client: "203.0.113.9",
-    });
+    const { deps, calls, database, redis, now } = await setUp();
+    const outcome = await createPoll(
+      deps,
+      { question: "  Tea or coffee?  ", options: ["Tea", " Coffee ", "Water"], client: "203.0.113.9" },
+      now(),
+    );
+    const token = outcome.ok ? outcome.manageToken : "";
     // Trimmed, options a, b, c in the order given, open: the poll `tea` under a new id.
-    const poll: Poll = { ...tea, id: "poll00000001" };
+    const poll: Poll = { ...tea, id: "poll00000001", ownerTokenHash: await sha256Hex(token) };
     expect(outcome).toEqual({ ok: true, poll, manageToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(calls).toEqual(["archive.createPoll", "store.writePoll"]);
     expect(await database.pollArchive.readPoll(poll.id)).toEqual(poll);
     expect(await redis.pollStore.readPoll(poll.id)).toEqual(poll);
-    const token = outcome.ok ? outcome.manageToken : "";
-    expect(await database.pollArchive.readManageTokenHash(poll.id)).toBe(await sha256Hex(token));
   });
 
   it("refuses a bad draft naming the field, writing nothing and counting nothing against the limit", async () => {
-    const { deps, calls } = await setUp(1);
-    expect(await createPoll(deps, { question: "", options: ["Tea", "Coffee"], client: "203.0.113.9" })).toMatchObject({
-      ok: false,
-      reason: "invalid",
-      field: "question",
-    });
-    expect(await createPoll(deps, { question: "?", options: ["Tea", "tea"], client: "203.0.113.9" })).toMatchObject({
-      ok: false,
-      reason: "invalid",
-      field: "options",
-    });
+    const { deps, calls, now } = await setUp(1);
+    const client = "203.0.113.9";
+    for (const [input, field] of [
+      [{ question: "", options: ["Tea", "Coffee"] }, "question"],
+      [{ question: "?", options: ["Tea", "tea"] }, "options"],
+      [{ question: "?", options: ["Tea", "Coffee"], maxChoices: 3 }, "maxChoices"],
+      [{ question: "?", options: ["Tea", "Coffee"], closesAt: new Date(now() - 1).toISOString() }, "closesAt"],
+    ] as const) {
+      expect(await createPoll(deps, { ...input, client }, now())).toMatchObject({
+        ok: false,
+        reason: "invalid",
+        field,
+      });
+    }
     expect(calls).toEqual([]);
-    expect((await createPoll(deps, { question: "?", options: ["a", "b"], client: "203.0.113.9" })).ok).toBe(true);
+    expect((await createPoll(deps, { question: "?", options: ["a", "b"], client }, now())).ok).toBe(true);
   });
 
   it("takes POLL_CREATE_RATE_LIMIT polls per client an hour, then says when to come back; each client counts alone", async () => {
-    const { deps, create, clock, calls } = await setUp(2);
+    const { deps, create, clock, calls, now } = await setUp(2);
     await create();
     await create();
     const input = { question: "One more?", options: ["Yes", "No"], client: "203.0.113.9" };
-    expect(await createPoll(deps, input)).toEqual({ ok: false, reason: "rate-limited", retryAfter: 3_600 });
+    expect(await createPoll(deps, input, now())).toEqual({ ok: false, reason: "rate-limited", retryAfter: 3_600 });
     expect(calls).toEqual([]);
-    expect((await createPoll(deps, { ...input, client: "198.51.100.1" })).ok).toBe(true);
+    expect((await createPoll(deps, { ...input, client: "198.51.100.1" }, now())).ok).toBe(true);
     clock.advance(POLL_CREATE_WINDOW_MS);
-    expect((await createPoll(deps, input)).ok).toBe(true);
+    expect((await createPoll(deps, input, now())).ok).toBe(true);
   });
 
   it("writes nothing to the vote store when the archive fails", async () => {
-    const { deps, calls, database } = await setUp();
+    const { deps, calls, database, now } = await setUp();
     database.fail();
-    await expect(createPoll(deps, { question: "?", options: ["a", "b"], client: undefined })).rejects.toThrow();
+    await expect(createPoll(deps, { question: "?", options: ["a", "b"], client: undefined }, now())).rejects.toThrow();
     expect(calls).toEqual(["archive.createPoll"]);
   });
 });
@@ -186,15 +197,85 @@ describe("exporting a poll's ballots", () => {
     const voter = crypto.randomUUID();
     const castAt = "2026-11-26T10:00:00.000Z";
     await database.voteArchive.applyBallots([
-      { poll: poll.id, voter, choice: "a", version: 1, castAt },
-      { poll: poll.id, voter, choice: "b", version: 2, castAt },
+      { poll: poll.id, voter, choices: ["a"], version: 1, castAt, revision: 0 },
+      { poll: poll.id, voter, choices: ["b", "c"], version: 2, castAt, revision: 0 },
     ]);
     const exported = await exportBallots(deps, poll.id, manageToken);
     expect(exported).toMatchObject({ ok: true, poll });
     const rows = [];
     if (exported.ok) for await (const chunk of exported.rows) rows.push(...chunk);
-    expect(rows).toEqual([{ voter: expect.stringMatching(/^[0-9a-f]{64}$/), option: "b", castAt }]);
+    expect(rows).toEqual([{ voter: expect.stringMatching(/^[0-9a-f]{64}$/), option: "b c", castAt }]);
     expect(await exportBallots(deps, poll.id, undefined)).toEqual({ ok: false, reason: "no-token" });
     expect(await exportBallots(deps, "default", manageToken)).toEqual({ ok: false, reason: "wrong-token" });
+  });
+});
+
+describe("an owner's other actions", () => {
+  const voter = "0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11";
+  const castAt = "2026-11-26T10:00:00.000Z";
+
+  it("reveals hidden counts, archive first, and this process sees it at once", async () => {
+    const { deps, create, lookup, redis } = await setUp();
+    const { poll, manageToken } = await create();
+    await lookup.find(poll.id);
+    expect(await revealPoll(deps, poll.id, "guess")).toEqual({ ok: false, reason: "wrong-token" });
+    expect(await revealPoll(deps, poll.id, manageToken)).toEqual({ ok: true, poll: { ...poll, revealed: true } });
+    expect((await lookup.find(poll.id))?.revealed).toBe(true);
+    expect((await redis.pollStore.readPoll(poll.id))?.revealed).toBe(true);
+  });
+
+  it("edits the question and options while no one has voted, and refuses once someone has", async () => {
+    const { deps, create, redis, database } = await setUp();
+    const { poll, manageToken } = await create();
+    const edit = { question: "Which drink?", options: ["Tea", "Coffee", "Juice"] };
+    const edited = await editPoll(deps, poll.id, manageToken, edit);
+    expect(edited).toMatchObject({ ok: true, poll: { question: "Which drink?", revision: 1 } });
+    expect((await database.pollArchive.readPoll(poll.id))?.options.map((o) => o.label)).toEqual(edit.options);
+    expect(await editPoll(deps, poll.id, manageToken, { options: ["only one"] })).toMatchObject({
+      ok: false,
+      reason: "invalid",
+      field: "options",
+    });
+    await redis.ballotBox.cast(castRequest(poll.id, voter, ["a"], { revision: 1 }), {
+      address: "x",
+      perAddress: 0,
+      perVoter: 0,
+      windowMs: 60_000,
+    });
+    expect(await editPoll(deps, poll.id, manageToken, { question: "Too late?" })).toEqual({
+      ok: false,
+      reason: "voted",
+    });
+    expect((await database.pollArchive.readPoll(poll.id))?.question).toBe("Which drink?");
+  });
+
+  it("resets a poll: no ballots or counts, a new revision, so older ballots are refused", async () => {
+    const { deps, create, database, redis } = await setUp();
+    const { poll, manageToken } = await create();
+    await database.voteArchive.applyBallots([
+      { poll: poll.id, voter, choices: ["a"], version: 1, castAt, revision: 0 },
+    ]);
+    const reset = await resetPoll(deps, poll.id, manageToken);
+    expect(reset).toMatchObject({ ok: true, poll: { revision: 1 } });
+    expect((await database.voteArchive.readTallies(poll.id)).options).toEqual({});
+    expect((await redis.pollStore.readPoll(poll.id))?.revision).toBe(1);
+    const late = await database.voteArchive.applyBallots([
+      { poll: poll.id, voter, choices: ["b"], version: 2, castAt, revision: 0 },
+    ]);
+    expect([...late.values()]).toEqual([{ kind: "before-reset", poll: poll.id }]);
+  });
+
+  it("deletes a poll and everything of it; no one else may", async () => {
+    const { deps, create, database, redis, lookup } = await setUp();
+    const { poll, manageToken } = await create();
+    await database.voteArchive.applyBallots([
+      { poll: poll.id, voter, choices: ["a"], version: 1, castAt, revision: 0 },
+    ]);
+    expect(await deletePoll(deps, poll.id, "guess")).toEqual({ ok: false, reason: "wrong-token" });
+    expect(await deletePoll(deps, poll.id, manageToken)).toMatchObject({ ok: true });
+    expect(await database.pollArchive.readPoll(poll.id)).toBeUndefined();
+    expect(await redis.pollStore.readPoll(poll.id)).toBeUndefined();
+    expect(await lookup.find(poll.id)).toBeUndefined();
+    expect(await deletePoll(deps, poll.id, manageToken)).toEqual({ ok: false, reason: "unknown-poll" });
   });
 });

@@ -93,7 +93,7 @@ describe("the poll lookup", () => {
     const clock = createManualClock();
     const redis = createMemoryRedis();
     const database = createMemoryDatabase();
-    await database.pollArchive.createPoll(tea, "0".repeat(64));
+    await database.pollArchive.createPoll(tea);
     let budget = 0;
     const lookup = createPollLookup({
       defaultPoll,
@@ -126,7 +126,7 @@ describe("the poll lookup", () => {
 
   it("reloads a poll the store lost from the record, and writes it back so the store heals", async () => {
     const { lookup, redis, database, clock } = setUp();
-    await database.pollArchive.createPoll(tea, "0".repeat(64));
+    await database.pollArchive.createPoll(tea);
     expect(await redis.pollStore.readPoll(tea.id)).toBeUndefined();
     expect(await lookup.find(tea.id)).toEqual(tea);
     expect(await redis.pollStore.readPoll(tea.id)).toEqual(tea);

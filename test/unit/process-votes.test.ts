@@ -3,6 +3,7 @@ import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import { PermanentArchiveError } from "../../src/core/ports.ts";
 import { processVotes, reportVerdicts, type Verdict } from "../../src/core/process-votes.ts";
 import type { Ballot } from "../../src/domain/ballots.ts";
+import { castRequest } from "../contract/ports/support.ts";
 import { createMemoryLogger } from "../fakes/logger.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
 import { createMemoryRedis } from "../fakes/redis.ts";
@@ -14,9 +15,10 @@ const castAt = "2026-11-26T10:00:00.000Z";
 const ballot = (voter: string, choice: string, version = 1, poll = "default"): Ballot => ({
   poll,
   voter,
-  choice,
+  choices: [choice],
   version,
   castAt,
+  revision: 0,
 });
 const voter = () => crypto.randomUUID();
 
@@ -24,7 +26,7 @@ const voter = () => crypto.randomUUID();
 async function setUp() {
   const database = createMemoryDatabase();
   await database.pollArchive.savePoll(defaultPoll);
-  await database.pollArchive.createPoll(tea, "0".repeat(64));
+  await database.pollArchive.createPoll(tea);
   const redis = createMemoryRedis();
   const deps = {
     archive: database.voteArchive,
@@ -32,14 +34,16 @@ async function setUp() {
   };
   /** Casts through the memory ballot box: versions as the web tier gives them. */
   const cast = async (poll: string, who: string, choice: string) => {
-    const result = await redis.ballotBox.cast(
-      { poll, voter: who, choice, castAt },
-      { address: "192.0.2.1", perAddress: 0, perVoter: 0, windowMs: 60_000 },
-    );
+    const result = await redis.ballotBox.cast(castRequest(poll, who, [choice], { castAt }), {
+      address: "192.0.2.1",
+      perAddress: 0,
+      perVoter: 0,
+      windowMs: 60_000,
+    });
     if (!result.ok) throw new Error("refused by a limit that is off");
   };
   const tallies = async (poll = "default") =>
-    Object.fromEntries(Object.entries(await database.voteArchive.readTallies(poll)).filter(([, n]) => n > 0));
+    Object.fromEntries(Object.entries((await database.voteArchive.readTallies(poll)).options).filter(([, n]) => n > 0));
   return { database, redis, deps, cast, tallies };
 }
 
@@ -89,16 +93,22 @@ describe("deciding a batch of queued votes", () => {
     expect(await tallies()).toEqual({ b: 1 });
   });
 
-  it("dead-letters a ballot of a poll that doesn't exist, or for an option its poll doesn't have", async () => {
+  it("dead-letters a ballot of a poll that can't exist, or for an option its poll doesn't have; refuses one of a deleted poll", async () => {
     const { deps, tallies } = await setUp();
     const verdicts = await processVotes(
-      [ballot(voter(), "a", 1, "NoSuchPoll01"), ballot(voter(), "zebra"), ballot(voter(), "c", 1, tea.id)],
+      [
+        ballot(voter(), "a", 1, "not a poll id"),
+        ballot(voter(), "zebra"),
+        ballot(voter(), "c", 1, tea.id),
+        ballot(voter(), "a", 1, "NoSuchPoll01"),
+      ],
       deps,
     );
     expect(verdicts).toEqual([
-      { action: "dead-letter", refusal: { kind: "unknown-poll", poll: "NoSuchPoll01" } },
+      { action: "dead-letter", refusal: { kind: "unknown-poll", poll: "not a poll id" } },
       { action: "dead-letter", refusal: { kind: "unknown-option", poll: "default", choice: "zebra" } },
       { action: "applied" },
+      { action: "refused", refusal: { kind: "poll-deleted", poll: "NoSuchPoll01" } },
     ]);
     expect(await tallies()).toEqual({});
     expect(await tallies(tea.id)).toEqual({ c: 1 });
@@ -183,7 +193,7 @@ describe("deciding a batch of queued votes", () => {
       for (const poll of [defaultPoll, tea]) {
         const choices = [...last].filter(([key]) => key.startsWith(`${poll.id} `)).map(([, choice]) => choice);
         expect(await tallies(poll.id), `seed ${seed}, poll ${poll.id}`).toEqual(countChoices(choices));
-        expect(countChoices(database.storedChoices(poll.id).values())).toEqual(countChoices(choices));
+        expect(countChoices([...database.storedChoices(poll.id).values()].flat())).toEqual(countChoices(choices));
       }
     }
   });

@@ -13,7 +13,7 @@ async function setUp() {
   const database = createMemoryDatabase();
   const redis = createMemoryRedis();
   await database.pollArchive.savePoll(defaultPoll);
-  await database.pollArchive.createPoll(tea, "0".repeat(64));
+  await database.pollArchive.createPoll(tea);
   await redis.pollStore.writePoll(tea);
   const logger = createMemoryLogger();
   let reads = 0;
@@ -31,9 +31,10 @@ async function setUp() {
         (choice): Ballot => ({
           poll,
           voter: crypto.randomUUID(),
-          choice,
+          choices: [choice],
           version: 1,
           castAt: new Date().toISOString(),
+          revision: 0,
         }),
       ),
     );
@@ -48,6 +49,7 @@ describe("reading results", () => {
       poll: "default",
       question: "Cats or Dogs?",
       total: 3,
+      participants: 3,
       options: [
         { id: "a", label: "Cats", votes: 2, percent: 67 },
         { id: "b", label: "Dogs", votes: 1, percent: 33 },
@@ -102,6 +104,6 @@ describe("reading results", () => {
     for (let i = 0; i <= 10_000; i++) await read(`poll-${i}`);
     database.fail();
     await expect(read("poll-0")).rejects.toBeInstanceOf(ResultsUnavailableError);
-    expect(await read("poll-1")).toEqual({ counts: {}, current: false });
+    expect(await read("poll-1")).toEqual({ counts: { options: {}, participants: 0 }, current: false });
   });
 });

@@ -36,11 +36,12 @@ describe("results", () => {
   const poll = createDefaultPoll("Cats", "Dogs");
 
   it("list every option in poll order, counting missing ones as zero", () => {
-    const results = summarizeResults(poll, { b: 3 });
+    const results = summarizeResults(poll, { options: { b: 3 }, participants: 3 });
     expect(results).toEqual({
       poll: "default",
       question: "Cats or Dogs?",
       total: 3,
+      participants: 3,
       options: [
         { id: "a", label: "Cats", votes: 0, percent: 0 },
         { id: "b", label: "Dogs", votes: 3, percent: 100 },
@@ -49,7 +50,15 @@ describe("results", () => {
   });
 
   it("ignore counts for options the poll doesn't have", () => {
-    expect(summarizeResults(poll, { a: 1, zebra: 9 }).total).toBe(1);
+    expect(summarizeResults(poll, { options: { a: 1, zebra: 9 }, participants: 1 }).total).toBe(1);
+  });
+
+  it("give a multi-select poll's percentages of the people who voted, so they may add up to more than 100", () => {
+    const multi = { ...poll, maxChoices: 2 };
+    const results = summarizeResults(multi, { options: { a: 3, b: 2 }, participants: 4 });
+    expect(results.total).toBe(5);
+    expect(results.participants).toBe(4);
+    expect(results.options.map((option) => option.percent)).toEqual([75, 50]);
   });
 
   it("describe the total in words", () => {

@@ -1,19 +1,23 @@
 import { describe, expect, it } from "vitest";
+import type { TallyCounts } from "../../src/domain/tallies.ts";
 import { createTallyCache } from "../../src/node/tally-cache.ts";
+
+/** Counts with one option, `a`, at `n`. */
+const counts = (n: number, option = "a"): TallyCounts => ({ options: { [option]: n }, participants: n });
 
 describe("the results cache", () => {
   it("shares one query among concurrent readers and reuses it within the interval", async () => {
     let queries = 0;
     let clock = 0;
-    const read = createTallyCache(async () => ({ a: ++queries }), { ttlMs: 1_000, now: () => clock });
+    const read = createTallyCache(async () => counts(++queries), { ttlMs: 1_000, now: () => clock });
     const answers = await Promise.all(Array.from({ length: 50 }, () => read("default")));
     expect(queries).toBe(1);
-    expect(answers.every((a) => a.a === 1)).toBe(true);
+    expect(answers.every((a) => a.options.a === 1)).toBe(true);
     clock = 999;
     await read("default");
     expect(queries).toBe(1);
     clock = 1_000;
-    expect(await read("default")).toEqual({ a: 2 });
+    expect(await read("default")).toEqual(counts(2));
   });
 
   it("does not keep a failure", async () => {
@@ -21,18 +25,18 @@ describe("the results cache", () => {
     const read = createTallyCache(
       async () => {
         if (fail) throw new Error("database down");
-        return { a: 1 };
+        return counts(1);
       },
       { ttlMs: 60_000 },
     );
     await expect(read("default")).rejects.toThrow("database down");
     fail = false;
-    expect(await read("default")).toEqual({ a: 1 });
+    expect(await read("default")).toEqual(counts(1));
   });
 
   it("never runs two queries for a poll at once, even past the interval, and gives up on one that hangs", async () => {
     let clock = 0;
-    const queries: ((counts: Record<string, number>) => void)[] = [];
+    const queries: ((counts: TallyCounts) => void)[] = [];
     const read = createTallyCache(() => new Promise((resolve) => queries.push(resolve)), {
       ttlMs: 1_000,
       timeoutMs: 50,
@@ -46,13 +50,13 @@ describe("the results cache", () => {
     await expect(second).rejects.toThrow("did not answer within 50 ms");
     const third = read("default");
     expect(queries).toHaveLength(2);
-    queries[1]?.({ a: 3 });
-    expect(await third).toEqual({ a: 3 });
+    queries[1]?.(counts(3));
+    expect(await third).toEqual(counts(3));
   });
 
   it("keeps polls apart", async () => {
-    const read = createTallyCache(async (poll) => ({ [poll]: 1 }), { ttlMs: 1_000 });
-    expect(await read("x")).toEqual({ x: 1 });
-    expect(await read("y")).toEqual({ y: 1 });
+    const read = createTallyCache(async (poll) => counts(1, poll), { ttlMs: 1_000 });
+    expect(await read("x")).toEqual(counts(1, "x"));
+    expect(await read("y")).toEqual(counts(1, "y"));
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createPollLookup } from "../../src/core/poll-lookup.ts";
 import { processVotes } from "../../src/core/process-votes.ts";
+import type { LiveResults } from "../../src/core/read-results.ts";
 import { createUseCases, type UseCaseDeps, type UseCases } from "../../src/core/use-cases.ts";
+import { ballotMessage } from "../../src/domain/ballots.ts";
 import { createManualClock } from "../fakes/clock.ts";
 import { createMemoryLogger } from "../fakes/logger.ts";
 import { createMemoryDatabase } from "../fakes/postgres.ts";
@@ -35,31 +37,36 @@ async function setUp() {
     });
   /** The consumer: drains the queue into the archive. */
   const consume = () =>
-    processVotes(redis.drain(), {
+    processVotes(redis.drain().map(ballotMessage), {
       archive: database.voteArchive,
       polls: createPollLookup({ defaultPoll, source: database.pollArchive, ttlMs: 0 }),
     });
-  const vote = (web: ReturnType<typeof startWeb>, poll: unknown, choice: string, voter = VOTER) =>
+  const vote = (web: ReturnType<typeof startWeb>, poll: unknown, choice: string | string[], voter = VOTER) =>
     web.castVote({ poll, choice, client: "192.0.2.1", voter: async () => voter });
   return { clock, redis, database, logger, startWeb, consume, vote };
 }
 
-/** Creates "Tea or coffee?" through `web`, as its owner would. */
-async function createTea(web: UseCases) {
-  const created = await web.createPoll({ question: "Tea or coffee?", options: ["Tea", "Coffee"], client: undefined });
+/** Creates "Tea or coffee?" through `web`, as its owner would, with `settings`. */
+async function createTea(web: UseCases, settings: Record<string, unknown> = {}) {
+  const created = await web.createPoll({
+    question: "Tea or coffee?",
+    options: ["Tea", "Coffee"],
+    client: undefined,
+    ...settings,
+  });
   if (!created.ok) throw new Error(`not created: ${created.reason}`);
   return created;
 }
 
-const counts = (results: { options: { id: string; votes: number }[] } | undefined) =>
-  Object.fromEntries(results?.options.map((option) => [option.id, option.votes]) ?? []);
+const counts = (results: LiveResults | undefined) =>
+  results?.hidden ? "hidden" : Object.fromEntries(results?.options.map((option) => [option.id, option.votes]) ?? []);
 
 describe("the web tier's use cases", () => {
   it("take a vote, show it as the voter's choice at once, and count it once the queue is consumed", async () => {
     const { startWeb, consume, vote } = await setUp();
     const web = startWeb();
-    expect(await vote(web, undefined, "b")).toMatchObject({ ok: true, choice: "b" });
-    expect(await web.currentChoice(defaultPoll, VOTER)).toBe("b");
+    expect(await vote(web, undefined, "b")).toMatchObject({ ok: true, choices: ["b"] });
+    expect(await web.currentChoices(defaultPoll, VOTER)).toEqual(["b"]);
     expect(counts(await web.readResults(undefined))).toEqual({ a: 0, b: 0 });
     expect(await consume()).toEqual([{ action: "applied" }]);
     expect(await web.readResults(undefined)).toMatchObject({ total: 1, current: true, status: "open" });
@@ -137,5 +144,46 @@ describe("the web tier's use cases", () => {
     if (exported.ok) for await (const chunk of exported.rows) rows.push(...chunk);
     expect(rows.map((row) => row.option)).toEqual(["b"]);
     expect(await web.authorizeManager("default", manageToken)).toEqual({ ok: false, reason: "wrong-token" });
+  });
+
+  it("hide a hidden poll's counts from everyone but its owner until revealed, showing only how many voted", async () => {
+    const { startWeb, vote, consume } = await setUp();
+    const web = startWeb();
+    const { poll, manageToken } = await createTea(web, { results: "hidden", maxChoices: 2 });
+    await vote(web, poll.id, ["a", "b"]);
+    await vote(web, poll.id, "b", crypto.randomUUID());
+    await consume();
+    const anyone = await web.readResults(poll.id);
+    expect(anyone).toMatchObject({ hidden: true, participants: 2 });
+    expect(JSON.stringify(anyone)).not.toMatch(/votes|percent|total/);
+    const owner = async () => ({ owner: true, voted: false });
+    expect(counts(await web.readResults(poll.id, undefined, owner))).toEqual({ a: 1, b: 2 });
+    expect(await web.revealPoll(poll.id, manageToken)).toMatchObject({ ok: true });
+    expect(counts(await web.readResults(poll.id))).toEqual({ a: 1, b: 2 });
+    expect(await web.readResults(poll.id)).toMatchObject({ total: 3, participants: 2 });
+  });
+
+  it("refuse votes after a reset cast under the old revision, and count the ones cast again", async () => {
+    const { startWeb, vote, redis, database } = await setUp();
+    const web = startWeb({ pollTtlMs: 60_000 });
+    const other = startWeb({ pollTtlMs: 60_000 });
+    const { poll, manageToken } = await createTea(web);
+    expect(await other.findPoll(poll.id)).toMatchObject({ revision: 0 });
+    await vote(web, poll.id, "a");
+    const beforeReset = redis.drain();
+    expect(await web.resetPoll(poll.id, manageToken)).toMatchObject({ ok: true, poll: { revision: 1 } });
+    expect(await vote(web, poll.id, "b")).toMatchObject({ ok: true, poll: { revision: 1 } });
+    // A process that remembered the poll from before the reset: the store says stale, it reads again.
+    expect(await vote(other, poll.id, "b", crypto.randomUUID())).toMatchObject({ ok: true, poll: { revision: 1 } });
+    const verdicts = await processVotes([...beforeReset, ...redis.drain()].map(ballotMessage), {
+      archive: database.voteArchive,
+      polls: createPollLookup({ defaultPoll, source: database.pollArchive, ttlMs: 0 }),
+    });
+    expect(verdicts).toEqual([
+      { action: "refused", refusal: { kind: "before-reset", poll: poll.id } },
+      { action: "applied" },
+      { action: "applied" },
+    ]);
+    expect(counts(await web.readResults(poll.id))).toEqual({ a: 0, b: 2 });
   });
 });

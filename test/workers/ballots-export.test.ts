@@ -13,8 +13,8 @@ describe("the ballots export on Workers (a cursor through Hyperdrive)", () => {
     const poll = (await created.json()) as { id: string; manageToken: string };
     await database(
       (sql) => sql`
-        INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-        SELECT ${poll.id}, gen_random_uuid()::text, 'a', 1, now() FROM generate_series(1, 2500)`,
+        INSERT INTO votes (poll_id, voter_id, choices, version, cast_at)
+        SELECT ${poll.id}, gen_random_uuid()::text, ARRAY['a'], 1, now() FROM generate_series(1, 2500)`,
     );
     const response = await SELF.fetch(`${ORIGIN}/api/polls/${poll.id}/ballots.csv`, {
       headers: { Authorization: `Bearer ${poll.manageToken}` },

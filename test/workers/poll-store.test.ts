@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createPollStore } from "../../src/cloudflare/poll-store.ts";
 import web from "../../src/cloudflare/web.ts";
 import { pollFromDraft } from "../../src/domain/polls.ts";
+import { draft } from "../helpers/polls.ts";
 import { prefix, redis } from "./support.ts";
 
 const ORIGIN = "http://poll-store.vote.test";
@@ -10,7 +11,7 @@ const ORIGIN = "http://poll-store.vote.test";
 describe("the web Worker's copy of the polls in Upstash", () => {
   it("reads back the poll it wrote", async () => {
     const store = createPollStore(redis, `${prefix}ps-${crypto.randomUUID()}:`, 600);
-    const poll = pollFromDraft("PollStore001", { question: "Read back?", options: ["Yes", "No"] });
+    const poll = pollFromDraft("PollStore001", draft("Read back?", ["Yes", "No"]));
     expect(await store.readPoll(poll.id)).toBeUndefined();
     await store.writePoll(poll);
     expect(await store.readPoll(poll.id)).toEqual(poll);

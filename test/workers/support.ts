@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { withHyperdrive } from "../../src/cloudflare/database.ts";
 import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
 import { cacheKey, leaseKey } from "../../src/cloudflare/tally-cache.ts";
+import { votersKey } from "../../src/redis/keys.ts";
 import consumer from "../../workers/consumer/index.ts";
 import { ORIGIN, sumOfVersions } from "../contract/http-contract.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -21,9 +22,15 @@ export async function keysMatching(pattern: string): Promise<string[]> {
   return found;
 }
 
+/** A hash's fields; this client doesn't deserialize, so HGETALL answers the flat [field, value, ...] list. */
+async function hashFields(key: string): Promise<Record<string, string>> {
+  const flat = ((await redis.hgetall(key)) ?? []) as unknown as string[];
+  return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]));
+}
+
 /** Votes Redis accepted: the sum of every voter's version under the test prefix. */
 export function acceptedVotes(): Promise<bigint> {
-  return sumOfVersions(keysMatching, (key) => redis.hget<string>(key, "version"), prefix);
+  return sumOfVersions(keysMatching, (key) => hashFields(key), prefix);
 }
 
 export function database<T>(work: Parameters<typeof withHyperdrive<T>>[1]): Promise<T> {
@@ -32,7 +39,7 @@ export function database<T>(work: Parameters<typeof withHyperdrive<T>>[1]): Prom
 
 /** Empties the database tables, the test's Redis keys and the edge-cached results. */
 export async function resetState(): Promise<void> {
-  await database((sql) => sql`TRUNCATE votes, tallies`);
+  await database((sql) => sql`TRUNCATE votes, tallies, participants`);
   const keys = await keysMatching(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
   await caches.default.delete(cacheKey(ORIGIN, "default"));
@@ -41,10 +48,18 @@ export async function resetState(): Promise<void> {
 
 /** The exact sum of every voter's version in Redis (versions are 16-digit microseconds: sums pass 2^53). */
 async function acceptedVersions(): Promise<{ voters: number; versions: bigint }> {
-  const keys = await keysMatching(`${prefix}ballot:*`);
+  // Each poll's voters hash holds `<voter>` (the choices) and `<voter>:v` (the version).
+  const keys = await keysMatching(votersKey(prefix, "*"));
+  let voters = 0;
   let versions = 0n;
-  for (const key of keys) versions += BigInt((await redis.hget<string>(key, "version")) ?? 0);
-  return { voters: keys.length, versions };
+  for (const key of keys) {
+    for (const [field, value] of Object.entries(await hashFields(key))) {
+      if (!field.endsWith(":v")) continue;
+      voters++;
+      versions += BigInt(value);
+    }
+  }
+  return { voters, versions };
 }
 
 /**
@@ -71,7 +86,7 @@ export async function settled(timeoutMs = 30_000): Promise<void> {
 
 /** Deletes every voter's state, as an expiry or a Redis without persistence would. */
 export async function forgetVoters(): Promise<void> {
-  const keys = await keysMatching(`${prefix}ballot:*`);
+  const keys = await keysMatching(votersKey(prefix, "*"));
   if (keys.length > 0) await redis.del(...keys);
 }
 

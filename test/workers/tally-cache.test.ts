@@ -12,7 +12,7 @@ const voters = ["0b7d1a52-3c7e-4d7a-9a51-2f0e8d6c4b11", "9c1e2b44-5d6f-4a7b-8c9d
 function castInDatabase(voter: string, choice: string, version: number) {
   return database((sql) =>
     createPostgresVoteArchive(sql).applyBallots([
-      { poll: "default", voter, choice, version, castAt: "2026-11-26T10:00:00.000Z" },
+      { poll: "default", voter, choices: [choice], version, castAt: "2026-11-26T10:00:00.000Z", revision: 0 },
     ]),
   );
 }
@@ -75,7 +75,7 @@ describe("the edge cache of results", () => {
     const reader = isolate();
     const answers = await Promise.all(Array.from({ length: 25 }, () => reader("default")));
     expect(reads).toEqual(["default"]);
-    for (const counts of answers) expect(counts).toEqual({ a: 1 });
+    for (const counts of answers) expect(counts).toEqual({ options: { a: 1 }, participants: 1 });
   });
 
   it("answers other isolates from the cache while the counts are fresh", async () => {
@@ -84,7 +84,7 @@ describe("the edge cache of results", () => {
     await isolate()("default");
     await settle();
     clock.now += 900;
-    expect(await isolate()("default")).toEqual({ a: 1 });
+    expect(await isolate()("default")).toEqual({ options: { a: 1 }, participants: 1 });
     expect(reads).toHaveLength(1);
   });
 
@@ -98,15 +98,15 @@ describe("the edge cache of results", () => {
 
     const release = holdReads();
     const first = isolate();
-    expect(await first("default")).toEqual({ a: 1 });
-    expect(await first("default")).toEqual({ a: 1 });
+    expect(await first("default")).toEqual({ options: { a: 1 }, participants: 1 });
+    expect(await first("default")).toEqual({ options: { a: 1 }, participants: 1 });
     // The first isolate's refresh holds the lease (its read is held): another isolate serves the same counts, reads nothing.
     await waitFor(() => cache.match(leaseKey(ORIGIN_SERVED, "default")), "the refresh to take the lease", 10_000, 5);
-    expect(await isolate()("default")).toEqual({ a: 1 });
+    expect(await isolate()("default")).toEqual({ options: { a: 1 }, participants: 1 });
     release();
     await settle();
     expect(reads).toHaveLength(2);
-    expect(await isolate()("default")).toEqual({ a: 1, b: 1 });
+    expect(await isolate()("default")).toEqual({ options: { a: 1, b: 1 }, participants: 2 });
     expect(reads).toHaveLength(2);
     expect(await cache.match(leaseKey(ORIGIN_SERVED, "default"))).toBeUndefined();
   });
@@ -130,7 +130,7 @@ describe("the edge cache of results", () => {
       origin: ORIGIN_SERVED,
       defer: (work) => deferred.push(work),
     });
-    expect(await reader("default")).toEqual({});
+    expect(await reader("default")).toEqual({ options: {}, participants: 0 });
     expect(deferred).toHaveLength(2);
     await Promise.all(deferred);
     expect(await cache.match(cacheKey(ORIGIN_SERVED, "default"))).toBeDefined();
@@ -141,7 +141,7 @@ describe("the edge cache of results", () => {
     let reads = 0;
     const reader = createTallyCache(
       // The first read never ends, as one cancelled under its viewers would; the next answers at once.
-      async () => (++reads === 1 ? new Promise<never>(() => {}) : { a: 1 }),
+      async () => (++reads === 1 ? new Promise<never>(() => {}) : { options: { a: 1 }, participants: 1 }),
       {
         cache: await caches.open(`edge-cache-test-${crypto.randomUUID()}`),
         origin: ORIGIN_SERVED,
@@ -151,7 +151,7 @@ describe("the edge cache of results", () => {
     );
     await expect(reader("default")).rejects.toThrow("no counts within 200 ms");
     clock.now += 300;
-    expect(await reader("default")).toEqual({ a: 1 });
+    expect(await reader("default")).toEqual({ options: { a: 1 }, participants: 1 });
     expect(reads).toBe(2);
   });
 
@@ -161,6 +161,6 @@ describe("the edge cache of results", () => {
     expect(new URL(key.url).host).toBe(new URL(ORIGIN).host);
     // The write runs in waitUntil, after the response: wait for it to land.
     const entry = await waitFor(() => caches.default.match(key), "the cache write to land", 5_000, 10);
-    expect(await entry.json()).toEqual({});
+    expect(await entry.json()).toEqual({ options: {}, participants: 0 });
   });
 });

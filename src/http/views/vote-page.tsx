@@ -94,7 +94,7 @@ export function BallotForm(view: BallotView) {
   );
 }
 
-export function VotePage(props: BallotView) {
+export function VotePage(props: BallotView & { hostname: string }) {
   return (
     <Layout title={props.poll.question} scripts={props.poll.protection === "challenge" ? ["/static/altcha.js"] : []}>
       <h1>{props.poll.question}</h1>
@@ -112,6 +112,7 @@ export function VotePage(props: BallotView) {
       <p class="links">
         <a href={pollPaths(props.poll).results}>See the results</a>
       </p>
+      <footer>Processed by container ID {props.hostname}</footer>
     </Layout>
   );
 }

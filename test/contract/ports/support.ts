@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
-import type { Poll } from "../../../src/domain/polls.ts";
+import type { CastRequest } from "../../../src/core/ports.ts";
+import { DEFAULT_SETTINGS, type Poll } from "../../../src/domain/polls.ts";
 import type { TallyCounts } from "../../../src/domain/tallies.ts";
 
 /**
@@ -15,6 +16,25 @@ export function randomPollId(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => alphabet[byte % 64]).join("");
 }
 
+/** A vote with nothing for the store to check but the limits, as for the default poll; `extra` adds checks. */
+export function castRequest(
+  poll: string,
+  voter: string,
+  choices: readonly string[],
+  extra: Partial<CastRequest> = {},
+): CastRequest {
+  return {
+    poll,
+    voter,
+    choices,
+    castAt: "2026-11-26T10:00:00.000Z",
+    revision: undefined,
+    opensAtMicros: 0,
+    closesAtMicros: 0,
+    ...extra,
+  };
+}
+
 /** An open poll with a fresh id and the options `a`, `b`, `c` ... */
 export function newPoll(question = "Tea or coffee?", labels: readonly string[] = ["Tea", "Coffee", "Water"]): Poll {
   return {
@@ -22,12 +42,13 @@ export function newPoll(question = "Tea or coffee?", labels: readonly string[] =
     question,
     options: labels.map((label, i) => ({ id: String.fromCharCode(97 + i), label })),
     status: "open",
+    ...DEFAULT_SETTINGS,
   };
 }
 
-/** Counts without the options at zero: stores may or may not keep a row for a count that fell to zero. */
+/** Counts of options without those at zero (stores may or may not keep a row for a count that fell to zero). */
 export function nonZero(counts: TallyCounts): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([, votes]) => votes !== 0));
+  return Object.fromEntries(Object.entries(counts.options).filter(([, votes]) => votes !== 0));
 }
 
 /** A suite's subject: opened before its first test, closed after its last; the getter gives it to the tests. */

@@ -29,15 +29,16 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
 
     async function openPoll() {
       const poll = newPoll();
-      await archive().polls.createPoll(poll, "0".repeat(64));
+      await archive().polls.createPoll({ ...poll, ownerTokenHash: "0".repeat(64) });
       return poll.id;
     }
-    const ballot = (poll: string, voter: string, choice: string, version: number): Ballot => ({
+    const ballot = (poll: string, voter: string, choice: string | string[], version: number): Ballot => ({
       poll,
       voter,
-      choice,
+      choices: typeof choice === "string" ? [choice] : choice,
       version,
       castAt,
+      revision: 0,
     });
     const counts = async (poll: string) => nonZero(await archive().votes.readTallies(poll));
 
@@ -80,6 +81,36 @@ export function describeVoteArchiveContract(name: string, open: () => Promise<Ar
         await archive().votes.applyBallots(batch);
       }
       expect(await counts(poll)).toEqual(countChoices(last.values()));
+    });
+
+    it("counts each option of a multi-select ballot, and the voter once", async () => {
+      const poll = newPoll("Which ones?", ["One", "Two", "Three"]);
+      await archive().polls.createPoll({ ...poll, maxChoices: 3, ownerTokenHash: "1".repeat(64) });
+      const [x, y] = [crypto.randomUUID(), crypto.randomUUID()];
+      await archive().votes.applyBallots([ballot(poll.id, x, ["a", "c"], 1), ballot(poll.id, y, ["c"], 1)]);
+      expect(await archive().votes.readTallies(poll.id)).toMatchObject({ participants: 2 });
+      expect(await counts(poll.id)).toEqual({ a: 1, c: 2 });
+      await archive().votes.applyBallots([ballot(poll.id, x, ["b"], 2)]);
+      expect(await counts(poll.id)).toEqual({ b: 1, c: 1 });
+      expect(await archive().votes.readTallies(poll.id)).toMatchObject({ participants: 2 });
+    });
+
+    it("counts a ballot only if the vote store took it between opensAt and closesAt (its version is that clock)", async () => {
+      const poll = newPoll();
+      const [opensAt, closesAt] = ["2026-11-26T10:00:00.000Z", "2026-11-26T11:00:00.000Z"];
+      await archive().polls.createPoll({ ...poll, opensAt, closesAt, ownerTokenHash: "2".repeat(64) });
+      const micros = (iso: string) => Date.parse(iso) * 1000;
+      const [early, inTime, late] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+      const refused = await archive().votes.applyBallots([
+        ballot(poll.id, early, "a", micros(opensAt) - 1),
+        ballot(poll.id, inTime, "b", micros(closesAt) - 1),
+        ballot(poll.id, late, "c", micros(closesAt)),
+      ]);
+      expect([...refused.entries()]).toEqual([
+        [0, { kind: "before-open", poll: poll.id }],
+        [2, { kind: "after-close", poll: poll.id }],
+      ]);
+      expect(await counts(poll.id)).toEqual({ b: 1 });
     });
 
     it("keeps polls apart", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BallotBox, VoteStore } from "../../../src/core/ports.ts";
-import { LONG_WINDOW_MS, openForSuite, randomPollId } from "./support.ts";
+import { castRequest, LONG_WINDOW_MS, openForSuite, randomPollId } from "./support.ts";
 
 /** A vote store and the ballot box whose records it reads back. */
 export interface VoteStoreSubject {
@@ -11,29 +11,32 @@ export interface VoteStoreSubject {
 
 /**
  * What the vote page relies on from a VoteStore: each voter's current
- * choice per poll, as the ballot box last recorded it, and a ping that
+ * choices per poll, as the ballot box last recorded them, and a ping that
  * answers while the store does (the readiness probe).
  */
 export function describeVoteStoreContract(name: string, open: () => Promise<VoteStoreSubject>): void {
   describe(`a VoteStore (${name})`, () => {
     const subject = openForSuite(open);
 
-    async function record(poll: string, voter: string, choice: string): Promise<void> {
+    async function record(poll: string, voter: string, ...choices: string[]): Promise<void> {
       const limits = { address: "192.0.2.1", perAddress: 0, perVoter: 0, windowMs: LONG_WINDOW_MS };
-      const result = await subject().box.cast({ poll, voter, choice, castAt: new Date().toISOString() }, limits);
-      if (!result.ok) throw new Error("refused by a limit that is off");
+      const result = await subject().box.cast(castRequest(poll, voter, choices), limits);
+      if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
     }
+    const current = (poll: string, voter: string) => subject().votes.currentChoices(poll, voter);
 
     it("has no choice for a voter who never voted", async () => {
-      expect(await subject().votes.currentChoice(randomPollId(), crypto.randomUUID())).toBeNull();
+      expect(await current(randomPollId(), crypto.randomUUID())).toBeNull();
     });
 
-    it("answers the choice of the voter's latest vote", async () => {
+    it("answers the choices of the voter's latest vote", async () => {
       const [poll, voter] = [randomPollId(), crypto.randomUUID()];
       await record(poll, voter, "a");
-      expect(await subject().votes.currentChoice(poll, voter)).toBe("a");
-      await record(poll, voter, "c");
-      expect(await subject().votes.currentChoice(poll, voter)).toBe("c");
+      expect(await current(poll, voter)).toEqual(["a"]);
+      await record(poll, voter, "c", "b");
+      expect(await current(poll, voter)).toEqual(["c", "b"]);
+      await record(poll, voter, "b");
+      expect(await current(poll, voter)).toEqual(["b"]);
     });
 
     it("keeps voters and polls apart", async () => {
@@ -42,16 +45,16 @@ export function describeVoteStoreContract(name: string, open: () => Promise<Vote
       await record(first, x, "a");
       await record(first, y, "b");
       await record(second, x, "b");
-      expect(await subject().votes.currentChoice(first, x)).toBe("a");
-      expect(await subject().votes.currentChoice(first, y)).toBe("b");
-      expect(await subject().votes.currentChoice(second, x)).toBe("b");
-      expect(await subject().votes.currentChoice(second, y)).toBeNull();
+      expect(await current(first, x)).toEqual(["a"]);
+      expect(await current(first, y)).toEqual(["b"]);
+      expect(await current(second, x)).toEqual(["b"]);
+      expect(await current(second, y)).toBeNull();
     });
 
     it("keeps a choice exactly as given, even one that looks like a number", async () => {
       const [poll, voter] = [randomPollId(), crypto.randomUUID()];
       await record(poll, voter, "1");
-      expect(await subject().votes.currentChoice(poll, voter)).toBe("1");
+      expect(await current(poll, voter)).toEqual(["1"]);
     });
 
     it("answers a ping", async () => {
