@@ -291,7 +291,7 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
     expect(restore.stderr).toBe("");
     expect(restore.status).toBe(0);
     // The dump carries the grants: the web reads the restored counts.
-    expect(await voteArchive(connect("web")).readTallies("k8s-roles")).toEqual({ b: 2 });
+    expect(await voteArchive(connect("web")).readTallies("k8s-roles")).toEqual({ options: { b: 2 }, participants: 2 });
   });
 
   it("store each role's password from its file, and a new one when roles.sh runs again", async () => {
@@ -317,7 +317,7 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
     expect(row?.owners).toEqual([`${prefix}_owner`]);
     const web = postgres(url("web", old), { max: 1, onnotice: () => {} });
     open.push(web);
-    expect(await voteArchive(web).readTallies("default")).toEqual({});
+    expect(await voteArchive(web).readTallies("default")).toEqual({ options: {}, participants: 0 });
   });
 });
 
