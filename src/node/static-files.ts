@@ -4,6 +4,10 @@ import type { MiddlewareHandler } from "hono";
 
 const FILES: Record<string, { url: URL | string; type: string }> = {
   "/static/app.css": { url: new URL("../../public/static/app.css", import.meta.url), type: "text/css; charset=utf-8" },
+  "/static/app.js": {
+    url: new URL("../../public/static/app.js", import.meta.url),
+    type: "text/javascript; charset=utf-8",
+  },
   "/static/htmx.min.js": {
     url: import.meta.resolve("htmx.org/dist/htmx.min.js"),
     type: "text/javascript; charset=utf-8",
@@ -11,7 +15,7 @@ const FILES: Record<string, { url: URL | string; type: string }> = {
 };
 
 /**
- * Serves the stylesheet and htmx from memory (read once at start-up), the
+ * Serves the stylesheet, app.js and htmx from memory (read once at start-up), the
  * Node counterpart of Workers Static Assets.
  */
 export function serveStaticFiles(): MiddlewareHandler {

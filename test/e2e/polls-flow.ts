@@ -347,7 +347,7 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
           text: `${document.title}\n${document.body.textContent}`,
           values: [...document.querySelectorAll("input")].map((input) => input.value),
         }));
-        expect(found.scripts, where).toEqual(["/static/htmx.min.js"]);
+        expect(found.scripts, where).toEqual(["/static/htmx.min.js", "/static/app.js"]);
         expect(found.handlers, where).toEqual([]);
         expect(found.injected, where).toBe(0);
         for (const text of texts) expect(`${found.text}\n${found.values.join("\n")}`, where).toContain(text);

@@ -2,6 +2,7 @@ import type { HiddenResults, LiveResults, VisibleResults } from "../../core/read
 import { describeParticipants, describeTotal } from "../../domain/tallies.ts";
 import { pollPaths } from "../urls.ts";
 import { Layout } from "./layout.tsx";
+import { Deadline } from "./times.tsx";
 
 function Tallies({ results }: { results: VisibleResults }) {
   return (
@@ -83,12 +84,7 @@ export function ResultsPage({ results }: { results: LiveResults }) {
     <Layout title={`Results: ${results.question}`}>
       <h1>{results.question}</h1>
       {results.closesAt && results.status === "open" ? (
-        <p class="deadline">
-          Closes{" "}
-          <time id="closes-at" datetime={results.closesAt} data-countdown="">
-            {results.closesAt}
-          </time>
-        </p>
+        <Deadline verb="Closes" at={results.closesAt} id="closes-at" />
       ) : null}
       <ResultsFragment results={results} />
       <p class="links">

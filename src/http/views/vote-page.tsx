@@ -1,6 +1,8 @@
+import type { JSX } from "hono/jsx/jsx-runtime";
 import { isMultiSelect, type Poll, type PollStatus } from "../../domain/polls.ts";
 import { pollPaths } from "../urls.ts";
 import { Flash, Layout } from "./layout.tsx";
+import { Countdown, Deadline, LocalTime } from "./times.tsx";
 
 export interface BallotView {
   poll: Poll;
@@ -10,6 +12,8 @@ export interface BallotView {
   status: PollStatus;
   notYetOpen?: boolean;
   message?: string | undefined;
+  /** Where app.js goes when the poll opens or closes while the page is shown: the page again. */
+  reloadTo?: string | undefined;
 }
 
 function Chosen() {
@@ -22,9 +26,16 @@ function Chosen() {
 }
 
 /** What the note under the ballot says. */
-function noteOf({ poll, choices, status, notYetOpen, message }: BallotView): string {
+function noteOf({ poll, choices, status, notYetOpen, message, reloadTo }: BallotView): JSX.Element | string {
   if (status === "closed") return "This poll is closed: votes are no longer taken.";
-  if (notYetOpen) return `This poll opens at ${poll.opensAt}.`;
+  if (notYetOpen && poll.opensAt) {
+    return (
+      <>
+        This poll opens <LocalTime at={poll.opensAt} id="opens-at" />
+        <Countdown at={poll.opensAt} then={reloadTo ?? pollPaths(poll).vote} id="opens-at-countdown" />.
+      </>
+    );
+  }
   if (message) return message;
   if (choices) return "You can change your vote.";
   if (!isMultiSelect(poll)) return "Pick one.";
@@ -99,12 +110,7 @@ export function VotePage(props: BallotView) {
     <Layout title={props.poll.question} scripts={props.poll.protection === "challenge" ? ["/static/altcha.js"] : []}>
       <h1>{props.poll.question}</h1>
       {props.poll.closesAt && props.status === "open" ? (
-        <p class="deadline">
-          Closes{" "}
-          <time id="closes-at" datetime={props.poll.closesAt} data-countdown="">
-            {props.poll.closesAt}
-          </time>
-        </p>
+        <Deadline verb="Closes" at={props.poll.closesAt} then={pollPaths(props.poll).vote} id="closes-at" />
       ) : null}
       <BallotForm {...props} />
       {/* htmx shows a refused vote's message here (see Layout's htmx config). */}

@@ -1,0 +1,81 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJsonLogger } from "../../src/core/logger.ts";
+import { buildWeb } from "../../src/node/compose.ts";
+import { parseNodeConfig } from "../../src/node/config.ts";
+import { ROOT } from "../helpers/root.ts";
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
+
+const quiet = createJsonLogger({}, "error", () => {});
+
+/** The same-origin scripts and stylesheets a page asks for. */
+function assetsOf(html: string): string[] {
+  return [...html.matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((match) => match[1]!);
+}
+
+describe("the pages of the poll settings (Node, in process)", () => {
+  let db: TestDatabase;
+  let redis: TestRedis;
+  let web: ReturnType<typeof buildWeb>;
+
+  beforeAll(async () => {
+    [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
+    const config = parseNodeConfig({ COOKIE_SECRET: "ui-pages-secret-0123456789", REDIS_PREFIX: redis.prefix });
+    web = buildWeb(config, { redis: redis.client, sql: db.sql }, { logger: quiet, hostname: "t" });
+  });
+  afterAll(async () => {
+    await Promise.all([db?.drop(), redis?.cleanup()]);
+  });
+
+  const request = (path: string, init: RequestInit = {}) => web.fetch(new Request(`http://vote.test${path}`, init));
+
+  async function createPoll(settings: Record<string, unknown> = {}) {
+    const response = await request("/api/polls", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question: "Tea or coffee?", options: ["Tea", "Coffee", "Water"], ...settings }),
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { id: string; manageToken: string };
+  }
+
+  it("serves every script and stylesheet the pages name, on Node from memory and on Workers from public/", async () => {
+    // What wrangler's [build] command copies into public/ (the Workers assets directory) before it serves them.
+    execFileSync(process.execPath, ["tools/copy-assets.ts"], { cwd: ROOT });
+    const poll = await createPoll({
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const pages = ["/vote", "/new", `/p/${poll.id}`, `/p/${poll.id}/results`];
+    const assets = new Set<string>();
+    for (const page of pages) {
+      const response = await request(page);
+      expect(response.status, page).toBe(200);
+      for (const asset of assetsOf(await response.text())) assets.add(asset);
+    }
+    expect([...assets]).toEqual(expect.arrayContaining(["/static/app.js", "/static/htmx.min.js", "/static/app.css"]));
+    for (const asset of assets) {
+      const served = await request(asset);
+      expect(served.status, asset).toBe(200);
+      const type = served.headers.get("content-type") ?? "";
+      expect(type, asset).toMatch(asset.endsWith(".css") ? /^text\/css/ : /^text\/javascript/);
+      expect(existsSync(join(ROOT, "public", asset)), `public${asset} for Workers Static Assets`).toBe(true);
+    }
+  });
+
+  it("writes deadlines as <time> elements app.js puts in the reader's zone and counts down to", async () => {
+    const closesAt = new Date(Date.now() + 3_600_000);
+    closesAt.setUTCSeconds(0, 0);
+    const poll = await createPoll({ closesAt: closesAt.toISOString() });
+    const html = await (await request(`/p/${poll.id}`)).text();
+    expect(html).toContain(`<time id="closes-at" datetime="${closesAt.toISOString()}" data-local="">`);
+    expect(html).toMatch(new RegExp(`<time id="closes-at-countdown" datetime="[^"]+" data-countdown="/p/${poll.id}">`));
+
+    const opensAt = new Date(Date.now() + 3_600_000).toISOString();
+    const later = await createPoll({ opensAt });
+    const ballot = await (await request(`/p/${later.id}`)).text();
+    expect(ballot).toContain(`<time id="opens-at" datetime="${opensAt}" data-local="">`);
+    expect(ballot).toContain(`data-countdown="/p/${later.id}"`);
+  });
+});
