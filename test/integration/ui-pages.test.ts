@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
+import type { CookieJar } from "../helpers/cookie-jar.ts";
 import { ROOT } from "../helpers/root.ts";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
 
@@ -77,5 +78,106 @@ describe("the pages of the poll settings (Node, in process)", () => {
     const ballot = await (await request(`/p/${later.id}`)).text();
     expect(ballot).toContain(`<time id="opens-at" datetime="${opensAt}" data-local="">`);
     expect(ballot).toContain(`data-countdown="/p/${later.id}"`);
+  });
+
+  const postForm = (path: string, fields: [string, string][], jar?: CookieJar) =>
+    request(path, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        ...(jar ? { Cookie: jar.header() } : {}),
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+
+  it("creates a poll with its settings from the /new form, reading the times in the writer's zone", async () => {
+    const response = await postForm("/new", [
+      ["question", "Which two talks?"],
+      ["option", "Edge"],
+      ["option", "Postgres"],
+      ["option", "Chaos"],
+      ["option", ""],
+      ["maxChoices", "2"],
+      ["minChoices", "2"],
+      ["opensAt", "2030-01-02T09:30"],
+      ["opensAtOffset", "60"],
+      ["closesAt", "2030-01-02T10:00"],
+      ["closesAtOffset", ""],
+      ["results", "hidden"],
+      ["protection", "address"],
+    ]);
+    expect(response.status).toBe(303);
+    const id = /^\/p\/([^/]+)\/manage/.exec(new URL(response.headers.get("location")!).pathname)![1]!;
+    const poll = await (await request(`/api/polls/${id}`)).json();
+    expect(poll).toMatchObject({
+      question: "Which two talks?",
+      minChoices: 2,
+      maxChoices: 2,
+      results: "hidden",
+      protection: "address",
+      // 09:30 at UTC+01:00; the closing time had no offset (no script ran), so it is UTC.
+      opensAt: "2030-01-02T08:30:00.000Z",
+      closesAt: "2030-01-02T10:00:00.000Z",
+    });
+    expect(poll.options).toHaveLength(3);
+  });
+
+  it("keeps a poll made from the form without settings exactly as before: single choice, counts for all", async () => {
+    const response = await postForm("/new", [
+      ["question", "Tea or coffee?"],
+      ["option", "Tea"],
+      ["option", "Coffee"],
+    ]);
+    expect(response.status).toBe(303);
+    const id = /^\/p\/([^/]+)\/manage/.exec(new URL(response.headers.get("location")!).pathname)![1]!;
+    const poll = await (await request(`/api/polls/${id}`)).json();
+    expect(poll).toMatchObject({ minChoices: 1, maxChoices: 1, results: "always", protection: "cookie" });
+    expect(poll.opensAt).toBeUndefined();
+    expect(poll.closesAt).toBeUndefined();
+  });
+
+  it("refuses a bad setting on /new beside its own field and keeps every value typed", async () => {
+    const base: [string, string][] = [
+      ["question", "Which?"],
+      ["option", "One"],
+      ["option", "Two"],
+    ];
+    const cases: { fields: [string, string][]; field: string; says: RegExp }[] = [
+      { fields: [["maxChoices", "3"]], field: "maxChoices", says: /1 to 2/ },
+      { fields: [["maxChoices", "two"]], field: "maxChoices", says: /whole number/ },
+      {
+        fields: [
+          ["maxChoices", "2"],
+          ["minChoices", "3"],
+        ],
+        field: "minChoices",
+        says: /maxChoices \(2\)/,
+      },
+      { fields: [["closesAt", "2001-01-01T00:00"]], field: "closesAt", says: /future/ },
+      {
+        fields: [
+          ["opensAt", "2031-01-01T12:00"],
+          ["closesAt", "2031-01-01T11:00"],
+        ],
+        field: "closesAt",
+        says: /after opensAt/,
+      },
+      { fields: [["opensAt", "next week"]], field: "opensAt", says: /ISO-8601/ },
+      { fields: [["results", "sometimes"]], field: "results", says: /one of/ },
+      { fields: [["protection", "none"]], field: "protection", says: /one of/ },
+    ];
+    for (const { fields, field, says } of cases) {
+      const response = await postForm("/new", [...base, ...fields]);
+      expect(response.status, field).toBe(400);
+      const html = await response.text();
+      expect(html, field).toMatch(new RegExp(`<span class="field-error" id="${field}-error">[^<]*${says.source}`));
+      expect(html, field).toMatch(new RegExp(`id="${field}"[^>]*aria-invalid="true"`));
+      expect(html.match(/class="field-error"/g), field).toHaveLength(1);
+      for (const [name, value] of fields) {
+        if (name === "results" || name === "protection") continue;
+        expect(html, `${field}: ${name} keeps ${value}`).toContain(`value="${value}"`);
+      }
+      expect(html).toContain('value="One"');
+    }
   });
 });

@@ -3,9 +3,16 @@ import { HTTPException } from "hono/http-exception";
 import { renderSVG } from "uqr";
 import type { AppServices } from "../deps.ts";
 import { refusedManager } from "../errors.tsx";
+import { instantFromLocal } from "../local-time.ts";
 import { manageTokenOf, setManageCookies } from "../middleware/manage-cookie.ts";
 import { managePath, pollPaths, publicOrigin } from "../urls.ts";
-import { ManageHandoffPage, ManagePage, NewPollPage } from "../views/poll-pages.tsx";
+import {
+  EMPTY_SETTINGS,
+  ManageHandoffPage,
+  ManagePage,
+  NewPollPage,
+  type PollSettingsForm,
+} from "../views/poll-pages.tsx";
 import { pollOf, resultsOf } from "../vote-request.ts";
 import { pollLinks, tooManyPolls } from "./api.tsx";
 
@@ -21,14 +28,24 @@ export function createPollRoutes(services: AppServices): Hono {
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(contentType)) {
       throw new HTTPException(415, { message: "Send the poll as a form (application/x-www-form-urlencoded)." });
     }
-    const { question, options } = await readPollForm(c, contentType);
+    const { question, options, settings, offsets } = await readPollForm(c, contentType);
     // Empty option fields are the form's spare ones, not answers.
     const filled = options.filter((option) => option.trim() !== "");
-    const outcome = await useCases.createPoll({ question, options: filled, client: services.clientAddress(c) });
+    const outcome = await useCases.createPoll({
+      question,
+      options: filled,
+      minChoices: wholeNumberOrText(settings.minChoices),
+      maxChoices: wholeNumberOrText(settings.maxChoices),
+      opensAt: instantFromLocal(settings.opensAt, offsets.opensAt),
+      closesAt: instantFromLocal(settings.closesAt, offsets.closesAt),
+      results: settings.results,
+      protection: settings.protection,
+      client: services.clientAddress(c),
+    });
     if (outcome.ok) return c.redirect(pollLinks(c, services, outcome.poll, outcome.manageToken).manage, 303);
     if (outcome.reason === "rate-limited") throw tooManyPolls(outcome.retryAfter);
     const errors = { [outcome.field]: outcome.error };
-    return c.html(<NewPollPage form={{ question, options, errors }} />, 400);
+    return c.html(<NewPollPage form={{ question, options, settings, errors }} />, 400);
   });
 
   routes.get("/p/:poll/qr.svg", async (c) => {
@@ -79,17 +96,47 @@ export function createPollRoutes(services: AppServices): Hono {
   return routes;
 }
 
-/** The new-poll form: one `question`, repeated `option` fields. */
-async function readPollForm(c: Context, contentType: string): Promise<{ question: string; options: string[] }> {
+/** A count as typed: a whole number when it is one, else the text for the draft check to refuse; empty is the default. */
+function wholeNumberOrText(value: string): number | string | undefined {
+  const text = value.trim();
+  if (text === "") return undefined;
+  return /^\d{1,3}$/.test(text) ? Number(text) : text;
+}
+
+interface PollFormFields {
+  question: string;
+  options: string[];
+  settings: PollSettingsForm;
+  /** Minutes east of UTC of each datetime-local field, filled in by app.js. */
+  offsets: { opensAt?: string | undefined; closesAt?: string | undefined };
+}
+
+/** The new-poll form: one `question`, repeated `option` fields, and the settings (each sent once, all optional). */
+async function readPollForm(c: Context, contentType: string): Promise<PollFormFields> {
+  let get: (name: string) => string | undefined;
+  let options: string[];
   try {
     if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
       const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
-      return { question: form.get("question") ?? "", options: form.getAll("option") };
+      get = (name) => form.get(name) ?? undefined;
+      options = form.getAll("option");
+    } else {
+      const body = await c.req.parseBody({ all: true });
+      get = (name) => (typeof body[name] === "string" ? body[name] : undefined);
+      options = ([] as unknown[]).concat(body.option ?? []).filter((o): o is string => typeof o === "string");
     }
-    const body = await c.req.parseBody({ all: true });
-    const options = ([] as unknown[]).concat(body.option ?? []).filter((o): o is string => typeof o === "string");
-    return { question: typeof body.question === "string" ? body.question : "", options };
   } catch {
     throw new HTTPException(400, { message: "The form could not be read." });
   }
+  const settings: PollSettingsForm = { ...EMPTY_SETTINGS };
+  for (const name of Object.keys(EMPTY_SETTINGS) as (keyof PollSettingsForm)[]) {
+    const value = get(name);
+    if (value !== undefined) settings[name] = value;
+  }
+  return {
+    question: get("question") ?? "",
+    options,
+    settings,
+    offsets: { opensAt: get("opensAtOffset"), closesAt: get("closesAtOffset") },
+  };
 }

@@ -1,15 +1,181 @@
+import type { Child } from "hono/jsx";
 import type { LiveResults } from "../../core/read-results.ts";
-import { OPTIONS_MAX, QUESTION_MAX } from "../../domain/polls.ts";
+import {
+  type DraftField,
+  OPTIONS_MAX,
+  PROTECTIONS,
+  type Protection,
+  QUESTION_MAX,
+  RESULTS_VISIBILITIES,
+  type ResultsVisibility,
+} from "../../domain/polls.ts";
 import { Layout } from "./layout.tsx";
 import { ResultsFragment } from "./results-page.tsx";
 
 /** Six option fields, of which two must be filled; more can be added through the API (up to ten). */
 const OPTION_FIELDS = 6;
 
+/** The settings as the form holds them: what was typed, kept as text to show it again. */
+export interface PollSettingsForm {
+  minChoices: string;
+  maxChoices: string;
+  /** datetime-local values: the writer's wall clock. */
+  opensAt: string;
+  closesAt: string;
+  results: string;
+  protection: string;
+}
+
+export const EMPTY_SETTINGS: PollSettingsForm = {
+  minChoices: "1",
+  maxChoices: "1",
+  opensAt: "",
+  closesAt: "",
+  results: "always",
+  protection: "cookie",
+};
+
 export interface NewPollForm {
   question: string;
   options: string[];
-  errors?: { question?: string | undefined; options?: string | undefined };
+  settings?: PollSettingsForm;
+  errors?: Partial<Record<DraftField, string>>;
+}
+
+/** How the form names each choice of who sees the counts. */
+export const RESULTS_LABELS: Record<ResultsVisibility, string> = {
+  always: "Everyone, always",
+  "after-vote": "Each voter, once they have voted",
+  "after-close": "Everyone, once the poll closes",
+  hidden: "No one but you, until you reveal them",
+};
+
+/** How the form names each way of keeping one person to one ballot. */
+export const PROTECTION_LABELS: Record<Protection, string> = {
+  cookie: "One ballot per browser (cookie)",
+  address: "Also one voter per network address",
+  challenge: "A proof-of-work challenge with each vote (against scripts)",
+};
+
+/** A labelled field with its error beside it (`<id>-error`), the control marked invalid. */
+function Field(props: {
+  id: DraftField;
+  label: string;
+  error?: string | undefined;
+  hint?: string;
+  control: (aria: Record<string, string | undefined>) => Child;
+}) {
+  const describedBy = [props.hint ? `${props.id}-hint` : "", props.error ? `${props.id}-error` : ""]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    <p class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.control({
+        "aria-invalid": props.error ? "true" : undefined,
+        "aria-describedby": describedBy || undefined,
+      })}
+      {props.hint ? (
+        <span class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </span>
+      ) : null}
+      {props.error ? (
+        <span class="field-error" id={`${props.id}-error`}>
+          {props.error}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
+/** The poll's settings: how many choices, when it opens and closes, who sees the counts, how votes are protected. */
+function SettingsFields({ settings, errors }: { settings: PollSettingsForm; errors: NewPollForm["errors"] & {} }) {
+  return (
+    <fieldset class="settings">
+      <legend>Settings</legend>
+      <Field
+        id="maxChoices"
+        label="Most options a voter may pick"
+        error={errors.maxChoices}
+        control={(aria) => (
+          <input
+            id="maxChoices"
+            name="maxChoices"
+            type="number"
+            min="1"
+            max={OPTIONS_MAX}
+            value={settings.maxChoices}
+            {...aria}
+          />
+        )}
+      />
+      <Field
+        id="minChoices"
+        label="Fewest options a voter must pick"
+        error={errors.minChoices}
+        control={(aria) => (
+          <input
+            id="minChoices"
+            name="minChoices"
+            type="number"
+            min="1"
+            max={OPTIONS_MAX}
+            value={settings.minChoices}
+            {...aria}
+          />
+        )}
+      />
+      <Field
+        id="opensAt"
+        label="Opens at (optional)"
+        error={errors.opensAt}
+        hint="In your own time zone; if your browser runs no scripts, in UTC."
+        control={(aria) => (
+          <input id="opensAt" name="opensAt" type="datetime-local" value={settings.opensAt} {...aria} />
+        )}
+      />
+      <input type="hidden" name="opensAtOffset" data-offset-for="opensAt" value="" />
+      <Field
+        id="closesAt"
+        label="Closes at (optional)"
+        error={errors.closesAt}
+        hint="The poll closes by itself then. Same time zone as above."
+        control={(aria) => (
+          <input id="closesAt" name="closesAt" type="datetime-local" value={settings.closesAt} {...aria} />
+        )}
+      />
+      <input type="hidden" name="closesAtOffset" data-offset-for="closesAt" value="" />
+      <Field
+        id="results"
+        label="Who sees the counts"
+        error={errors.results}
+        control={(aria) => (
+          <select id="results" name="results" {...aria}>
+            {RESULTS_VISIBILITIES.map((value) => (
+              <option value={value} selected={settings.results === value}>
+                {RESULTS_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        )}
+      />
+      <Field
+        id="protection"
+        label="Protection"
+        error={errors.protection}
+        control={(aria) => (
+          <select id="protection" name="protection" {...aria}>
+            {PROTECTIONS.map((value) => (
+              <option value={value} selected={settings.protection === value}>
+                {PROTECTION_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        )}
+      />
+    </fieldset>
+  );
 }
 
 /** The form that creates a poll; a refused field keeps what was typed and says why beside it. */
@@ -50,6 +216,7 @@ export function NewPollPage({ form }: { form: NewPollForm }) {
             </span>
           ) : null}
         </fieldset>
+        <SettingsFields settings={form.settings ?? EMPTY_SETTINGS} errors={errors} />
         <button type="submit" id="create" class="primary">
           Create poll
         </button>
