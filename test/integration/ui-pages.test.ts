@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJsonLogger } from "../../src/core/logger.ts";
 import { buildWeb } from "../../src/node/compose.ts";
 import { parseNodeConfig } from "../../src/node/config.ts";
-import type { CookieJar } from "../helpers/cookie-jar.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
 import { ROOT } from "../helpers/root.ts";
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
 
@@ -179,5 +179,151 @@ describe("the pages of the poll settings (Node, in process)", () => {
       }
       expect(html).toContain('value="One"');
     }
+  });
+
+  /** A poll created through the form, its manage cookie in the jar as the manage link leaves it. */
+  async function ownPoll(settings: Record<string, unknown> = {}) {
+    const poll = await createPoll(settings);
+    const jar = new CookieJar();
+    const handoff = await request(`/p/${poll.id}/manage?token=${poll.manageToken}`);
+    jar.take(handoff);
+    expect(jar.get("manage_token")).toBe(poll.manageToken);
+    return { ...poll, jar };
+  }
+  const get = (path: string, jar: CookieJar) => request(path, { headers: { Cookie: jar.header() } });
+  async function vote(id: string, choices: string[], jar = new CookieJar()) {
+    const response = await postForm(
+      `/p/${id}/vote`,
+      choices.map((choice): [string, string] => ["vote", choice]),
+      jar,
+    );
+    jar.take(response);
+    return response;
+  }
+
+  it("shows the owner the settings, the deadline, the presenter link and an embed snippet to copy", async () => {
+    const closesAt = new Date(Date.now() + 7_200_000).toISOString();
+    const poll = await ownPoll({ maxChoices: 2, results: "hidden", protection: "address", closesAt });
+    const html = await (await get(`/p/${poll.id}/manage`, poll.jar)).text();
+    expect(html).toContain('<dd id="setting-choices">1 to 2 options</dd>');
+    expect(html).toMatch(/<dd id="setting-results">No one but you, until you reveal them/);
+    expect(html).toMatch(/<dd id="setting-protection">Also one voter per network address/);
+    expect(html).toContain(`<time id="closes-at" datetime="${closesAt}" data-local="">`);
+    expect(html).toContain(`data-countdown="/p/${poll.id}/manage"`);
+    expect(html).toContain(`href="http://vote.test/p/${poll.id}/present"`);
+    expect(html).toContain(
+      `&lt;iframe src=&quot;http://vote.test/p/${poll.id}/embed&quot; title=&quot;Tea or coffee?&quot;`,
+    );
+    expect(html).toContain('id="reveal"');
+  });
+
+  it("reveals a hidden poll's counts from the manage page; the public results show them from then on", async () => {
+    const poll = await ownPoll({ results: "hidden" });
+    expect((await vote(poll.id, ["a"])).status).toBe(200);
+    const before = await (await request(`/api/results?poll=${poll.id}`)).json();
+    expect(before).toMatchObject({ hidden: true });
+    expect(before.options[0].votes).toBeUndefined();
+
+    expect((await request(`/p/${poll.id}/manage/reveal`, { method: "POST" })).status).toBe(401);
+    const revealed = await postForm(`/p/${poll.id}/manage/reveal`, [], poll.jar);
+    expect(revealed.status).toBe(303);
+    expect(revealed.headers.get("location")).toBe(`/p/${poll.id}/manage`);
+    const after = await (await request(`/api/results?poll=${poll.id}`)).json();
+    expect(after.hidden).toBeUndefined();
+    expect(after.options.map((option: { votes?: number }) => typeof option.votes)).toEqual([
+      "number",
+      "number",
+      "number",
+    ]);
+    const manage = await (await get(`/p/${poll.id}/manage`, poll.jar)).text();
+    expect(manage).not.toContain('id="reveal"');
+    expect(manage).toContain("(revealed: everyone sees them now)");
+  });
+
+  it("resets a poll only with its box ticked, and then every ballot is gone", async () => {
+    const poll = await ownPoll();
+    const voter = new CookieJar();
+    expect((await vote(poll.id, ["b"], voter)).status).toBe(200);
+    expect(await (await get(`/p/${poll.id}`, voter)).text()).toContain('class="option chosen"');
+    const unticked = await postForm(`/p/${poll.id}/manage/reset`, [], poll.jar);
+    expect(unticked.status).toBe(400);
+    expect(await unticked.text()).toMatch(/<span class="field-error" id="reset-error">Tick the box/);
+    expect((await request(`/api/polls/${poll.id}`)).status).toBe(200);
+
+    const reset = await postForm(`/p/${poll.id}/manage/reset`, [["confirm", "reset"]], poll.jar);
+    expect(reset.status).toBe(303);
+    expect(reset.headers.get("location")).toBe(`/p/${poll.id}/manage`);
+    // The voter's ballot is gone: their page shows no choice.
+    expect(await (await get(`/p/${poll.id}`, voter)).text()).not.toContain("chosen");
+    expect((await postForm(`/p/${poll.id}/manage/reset`, [["confirm", "reset"]])).status).toBe(401);
+  });
+
+  it("deletes a poll only with its box ticked, forgets its manage cookie and says so on /new", async () => {
+    const poll = await ownPoll();
+    const unticked = await postForm(`/p/${poll.id}/manage/delete`, [["confirm", "reset"]], poll.jar);
+    expect(unticked.status).toBe(400);
+    expect(await unticked.text()).toMatch(/id="delete-error">Tick the box/);
+
+    const wrong = new CookieJar();
+    wrong.set("manage_token", "x".repeat(43));
+    expect((await postForm(`/p/${poll.id}/manage/delete`, [["confirm", "delete"]], wrong)).status).toBe(403);
+
+    const deleted = await postForm(`/p/${poll.id}/manage/delete`, [["confirm", "delete"]], poll.jar);
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get("location")).toBe("/new?deleted=1");
+    expect(deleted.headers.getSetCookie().filter((cookie) => /^manage_token=;.*Max-Age=0/.test(cookie))).toHaveLength(
+      2,
+    );
+    expect(await (await request("/new?deleted=1")).text()).toContain("Your poll was deleted");
+    for (const path of [`/p/${poll.id}`, `/p/${poll.id}/results`, `/api/polls/${poll.id}`]) {
+      expect((await request(path)).status, path).toBe(404);
+    }
+  });
+
+  it("edits the question and options before the first vote, refuses a bad one beside it, and 409s after a vote", async () => {
+    const poll = await ownPoll();
+    const page = await (await get(`/p/${poll.id}/manage`, poll.jar)).text();
+    expect(page).toContain('id="edit-question"');
+
+    const bad = await postForm(
+      `/p/${poll.id}/manage/edit`,
+      [
+        ["question", "Tea or coffee?"],
+        ["option", "Tea"],
+      ],
+      poll.jar,
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/id="edit-options-error">options must be a list/);
+
+    const edited = await postForm(
+      `/p/${poll.id}/manage/edit`,
+      [
+        ["question", "Tea, coffee or juice?"],
+        ["option", "Tea"],
+        ["option", "Coffee"],
+        ["option", "Juice"],
+        ["option", ""],
+      ],
+      poll.jar,
+    );
+    expect(edited.status).toBe(303);
+    const described = await (await request(`/api/polls/${poll.id}`)).json();
+    expect(described.question).toBe("Tea, coffee or juice?");
+    expect(described.options.map((o: { label: string }) => o.label)).toEqual(["Tea", "Coffee", "Juice"]);
+
+    expect((await vote(poll.id, ["c"])).status).toBe(200);
+    const late = await postForm(
+      `/p/${poll.id}/manage/edit`,
+      [
+        ["question", "Something else?"],
+        ["option", "Tea"],
+        ["option", "Coffee"],
+      ],
+      poll.jar,
+    );
+    expect(late.status).toBe(409);
+    expect(await late.text()).toMatch(/id="edit-error">Votes have been cast/);
+    expect((await (await request(`/api/polls/${poll.id}`)).json()).question).toBe("Tea, coffee or juice?");
   });
 });
