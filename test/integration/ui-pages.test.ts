@@ -23,7 +23,13 @@ describe("the pages of the poll settings (Node, in process)", () => {
 
   beforeAll(async () => {
     [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
-    const config = parseNodeConfig({ COOKIE_SECRET: "ui-pages-secret-0123456789", REDIS_PREFIX: redis.prefix });
+    const config = parseNodeConfig({
+      COOKIE_SECRET: "ui-pages-secret-0123456789",
+      REDIS_PREFIX: redis.prefix,
+      POLL_CREATE_RATE_LIMIT: "0",
+      VOTE_RATE_LIMIT: "0",
+      VOTER_RATE_LIMIT: "0",
+    });
     web = buildWeb(config, { redis: redis.client, sql: db.sql }, { logger: quiet, hostname: "t" });
   });
   afterAll(async () => {
@@ -325,5 +331,90 @@ describe("the pages of the poll settings (Node, in process)", () => {
     expect(late.status).toBe(409);
     expect(await late.text()).toMatch(/id="edit-error">Votes have been cast/);
     expect((await (await request(`/api/polls/${poll.id}`)).json()).question).toBe("Tea, coffee or juice?");
+  });
+
+  it("lets other sites frame the embed view and nothing else: every route of the app answers DENY but that one", async () => {
+    const routes = web.routes.filter((route) => route.method !== "ALL" && !route.path.includes("*"));
+    expect(routes.length).toBeGreaterThan(30);
+    const targets = [
+      ...routes.map((route) => ({ method: route.method, path: route.path })),
+      { method: "GET", path: "/static/app.js" },
+      { method: "GET", path: "/no/such/page" },
+    ];
+    for (const { method, path } of targets) {
+      // A poll of its own for each request: some of them reset or delete it.
+      const poll = await ownPoll({ results: "hidden" });
+      const url = path.replaceAll(":poll", poll.id);
+      const api = url.startsWith("/api/");
+      const response = await request(url, {
+        method,
+        headers: {
+          Cookie: poll.jar.header(),
+          ...(api ? { Authorization: `Bearer ${poll.manageToken}` } : {}),
+          ...(method === "GET"
+            ? {}
+            : { "Content-Type": api ? "application/json" : "application/x-www-form-urlencoded" }),
+        },
+        ...(method === "GET" ? {} : { body: api ? "{}" : "" }),
+      });
+      const csp = response.headers.get("content-security-policy") ?? "";
+      const where = `${method} ${path} (${response.status})`;
+      if (method === "GET" && path === "/p/:poll/embed") {
+        expect(response.status, where).toBe(200);
+        expect(csp, where).toContain("frame-ancestors *");
+        expect(response.headers.get("x-frame-options"), where).toBeNull();
+      } else {
+        expect(csp, where).toContain("frame-ancestors 'none'");
+        expect(response.headers.get("x-frame-options"), where).toBe("DENY");
+      }
+      await response.arrayBuffer();
+    }
+  });
+
+  it("presents a hidden poll without its counts even to its owner's browser, with the owner's reveal button", async () => {
+    const poll = await ownPoll({ results: "hidden", maxChoices: 2 });
+    const voter = new CookieJar();
+    expect((await vote(poll.id, ["a", "c"], voter)).status).toBe(200);
+
+    const page = await get(`/p/${poll.id}/present`, poll.jar);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    const html = await page.text();
+    expect(html).toContain('<body class="present">');
+    expect(html).toContain(`src="/p/${poll.id}/qr.svg"`);
+    expect(html).toContain(`href="http://vote.test/p/${poll.id}"`);
+    expect(html).toContain(`hx-get="/p/${poll.id}/present/fragment"`);
+    expect(html).toContain('id="hidden"');
+    expect(html).not.toContain("data-votes");
+    expect(html).toContain(`action="/p/${poll.id}/manage/reveal?back=present"`);
+
+    const fragment = await (await get(`/p/${poll.id}/present/fragment`, poll.jar)).text();
+    expect(fragment).not.toContain("data-votes");
+    // The owner's own results page shows the counts: the presenter view is what the room sees.
+    expect(await (await get(`/p/${poll.id}/results`, poll.jar)).text()).toContain("data-votes");
+
+    // A stranger sees no owner buttons.
+    expect(await (await request(`/p/${poll.id}/present`)).text()).not.toContain('id="reveal"');
+
+    const revealed = await postForm(`/p/${poll.id}/manage/reveal?back=present`, [], poll.jar);
+    expect(revealed.status).toBe(303);
+    expect(revealed.headers.get("location")).toBe(`/p/${poll.id}/present`);
+    const after = await (await request(`/p/${poll.id}/present/fragment`)).text();
+    expect(after).toContain("data-votes");
+    expect(await (await get(`/p/${poll.id}/present`, poll.jar)).text()).not.toContain('id="reveal"');
+    expect((await request("/p/AAAAAAAAAAAA/present")).status).toBe(404);
+  });
+
+  it("embeds the live results and a link that votes in a tab of its own, counts hidden as on the results page", async () => {
+    const poll = await ownPoll({ results: "after-close" });
+    expect((await vote(poll.id, ["b"])).status).toBe(200);
+    const embed = await request(`/p/${poll.id}/embed`);
+    expect(embed.status).toBe(200);
+    const html = await embed.text();
+    expect(html).toContain('<body class="embed">');
+    expect(html).toContain(`href="http://vote.test/p/${poll.id}" target="_blank" rel="noopener"`);
+    expect(html).toContain(`hx-get="/p/${poll.id}/results/fragment"`);
+    expect(html).not.toContain("data-votes");
+    expect((await request("/p/AAAAAAAAAAAA/embed")).status).toBe(404);
   });
 });

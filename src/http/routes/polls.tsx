@@ -121,7 +121,9 @@ export function createPollRoutes(services: AppServices): Hono {
     routes.post(`/p/:poll/manage/${action}`, async (c) => {
       const outcome = await run(c.req.param("poll"), manageTokenOf(c));
       if (!outcome.ok) throw refusedManager(outcome.reason);
-      return c.redirect(managePath(outcome.poll.id), 303);
+      // The presenter view's buttons come back to it.
+      const back = c.req.query("back") === "present" ? pollPaths(outcome.poll).present : managePath(outcome.poll.id);
+      return c.redirect(back, 303);
     });
   }
 

@@ -53,13 +53,14 @@ function Hidden({ results }: { results: HiddenResults }) {
 
 /**
  * The counts, polled by htmx every second while the poll is open; it replaces
- * itself (outerHTML). A closed poll's fragment has no trigger left, so the
+ * itself (outerHTML) from `polling` (the results page's fragment unless
+ * said otherwise). A closed poll's fragment has no trigger left, so the
  * polling stops for good (the route also answers htmx's 286).
  */
-export function ResultsFragment({ results }: { results: LiveResults }) {
+export function ResultsFragment({ results, polling: path }: { results: LiveResults; polling?: string | undefined }) {
   const open = results.status === "open";
   const polling = open
-    ? { "hx-get": pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
+    ? { "hx-get": path ?? pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
     : {};
   return (
     <section id="results" {...polling} aria-live="polite" data-participants={String(results.participants)}>
