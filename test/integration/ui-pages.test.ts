@@ -52,16 +52,27 @@ describe("the pages of the poll settings (Node, in process)", () => {
     // What wrangler's [build] command copies into public/ (the Workers assets directory) before it serves them.
     execFileSync(process.execPath, ["tools/copy-assets.ts"], { cwd: ROOT });
     const poll = await createPoll({
+      protection: "challenge",
       closesAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     const pages = ["/vote", "/new", `/p/${poll.id}`, `/p/${poll.id}/results`];
-    const assets = new Set<string>();
+    // The ALTCHA widget's worker, which altcha-setup.js names.
+    const assets = new Set<string>(["/static/altcha-sha-worker.js"]);
     for (const page of pages) {
       const response = await request(page);
       expect(response.status, page).toBe(200);
       for (const asset of assetsOf(await response.text())) assets.add(asset);
     }
-    expect([...assets]).toEqual(expect.arrayContaining(["/static/app.js", "/static/htmx.min.js", "/static/app.css"]));
+    expect([...assets]).toEqual(
+      expect.arrayContaining([
+        "/static/app.js",
+        "/static/htmx.min.js",
+        "/static/app.css",
+        "/static/altcha.js",
+        "/static/altcha-setup.js",
+        "/static/altcha.css",
+      ]),
+    );
     for (const asset of assets) {
       const served = await request(asset);
       expect(served.status, asset).toBe(200);

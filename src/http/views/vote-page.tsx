@@ -16,6 +16,14 @@ export interface BallotView {
   reloadTo?: string | undefined;
 }
 
+/** ALTCHA's widget: its script, then the file that gives it its worker (altcha-setup.js), and its stylesheet. */
+const ALTCHA_ASSETS = {
+  scripts: ["/static/altcha.js", "/static/altcha-setup.js"],
+  styles: ["/static/altcha.css"],
+} as const;
+/** Solved as soon as the ballot shows (auto="onload"), so a vote waits for nothing; no logo or attribution link. */
+const ALTCHA_CONFIGURATION = JSON.stringify({ hideLogo: true, hideFooter: true });
+
 function Chosen() {
   return (
     <span class="check">
@@ -98,7 +106,11 @@ export function BallotForm(view: BallotView) {
         </div>
       )}
       {poll.protection === "challenge" && !disabled ? (
-        <altcha-widget challengeurl={`/api/polls/${encodeURIComponent(poll.id)}/challenge`} hidelogo hidefooter />
+        <altcha-widget
+          challenge={`/api/polls/${encodeURIComponent(poll.id)}/challenge`}
+          auto="onload"
+          configuration={ALTCHA_CONFIGURATION}
+        />
       ) : null}
       <p class="note">{noteOf(view)}</p>
     </form>
@@ -107,7 +119,7 @@ export function BallotForm(view: BallotView) {
 
 export function VotePage(props: BallotView) {
   return (
-    <Layout title={props.poll.question} scripts={props.poll.protection === "challenge" ? ["/static/altcha.js"] : []}>
+    <Layout title={props.poll.question} {...(props.poll.protection === "challenge" ? ALTCHA_ASSETS : {})}>
       <h1>{props.poll.question}</h1>
       {props.poll.closesAt && props.status === "open" ? (
         <Deadline verb="Closes" at={props.poll.closesAt} then={pollPaths(props.poll).vote} id="closes-at" />
