@@ -404,6 +404,50 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
       await context.close();
     });
 
+    it("shows the embed view inside another site's iframe, and refuses to be framed anywhere else", async () => {
+      const created = await fetch(`${base}/api/polls`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "Embedded?", options: ["Yes", "No"] }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      // Another site (localhost is not 127.0.0.1's site) framing the embed view and the results page.
+      const blog = createServer((_request, response) => {
+        response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+        response.end(
+          `<!DOCTYPE html><title>Blog</title>` +
+            `<iframe id="embed" title="poll" src="${base}/p/${id}/embed"></iframe>` +
+            `<iframe id="results" title="results" src="${base}/p/${id}/results"></iframe>`,
+        );
+      });
+      await new Promise<void>((resolve) => blog.listen(0, "127.0.0.1", resolve));
+      const port = (blog.address() as AddressInfo).port;
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        const refusals: string[] = [];
+        page.on("console", (message) => {
+          if (message.type() === "error") refusals.push(message.text());
+        });
+        await page.goto(`http://localhost:${port}/`);
+        const embed = page.frameLocator("#embed");
+        await expect.poll(() => embed.locator("h1").textContent(), { timeout: 5_000 }).toBe("Embedded?");
+        expect(await embed.locator("#vote-link").getAttribute("target")).toBe("_blank");
+        await expect.poll(() => embed.locator("#total").textContent()).toBe("No votes yet");
+        // The results page may not be framed: Chromium refuses it and says why.
+        await expect
+          .poll(() => refusals.join("\n"), { timeout: 5_000 })
+          .toMatch(/frame-ancestors|X-Frame-Options|refused to (display|frame)/i);
+        const results = page.frames().find((frame) => frame.url().includes("/results"));
+        expect(await results?.evaluate(() => document.querySelector("h1")?.textContent).catch(() => null)).not.toBe(
+          "Embedded?",
+        );
+      } finally {
+        await context.close();
+        await new Promise((resolve) => blog.close(resolve));
+      }
+    });
+
     it("opens the manage link followed from another site (a webmail or chat page): the manage page, its address cleaned", async () => {
       const created = await fetch(`${base}/api/polls`, {
         method: "POST",
