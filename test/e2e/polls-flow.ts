@@ -404,6 +404,38 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
       await context.close();
     });
 
+    it("gives the owner keys on the presenter view: r reveals the counts, c closes the poll, and the view stays", async () => {
+      const created = await fetch(`${base}/api/polls`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "Keys?", options: ["Yes", "No"], results: "hidden" }),
+      });
+      const { id, links } = (await created.json()) as { id: string; links: { manage: string } };
+      const context = await browser.newContext();
+      const problems: string[] = [];
+      const page = watchForProblems(await context.newPage(), problems);
+      await page.goto(links.manage);
+      await page.waitForURL(`${base}/p/${id}/manage`);
+      await page.goto(`${base}/p/${id}/present`);
+      expect(await page.locator("#hidden").count()).toBe(1);
+      await Promise.all([page.waitForEvent("load"), page.keyboard.press("r")]);
+      expect(page.url()).toBe(`${base}/p/${id}/present`);
+      expect(await page.locator("#reveal").count()).toBe(0);
+      await expect.poll(() => page.locator("#tally-a").getAttribute("data-votes"), { timeout: 5_000 }).toBe("0");
+      await Promise.all([page.waitForEvent("load"), page.keyboard.press("c")]);
+      expect(page.url()).toBe(`${base}/p/${id}/present`);
+      expect(await page.locator("#closed").textContent()).toContain("closed");
+      expect(await page.locator("#close").count()).toBe(0);
+      expect((await (await fetch(`${base}/api/polls/${id}`)).json()).status).toBe("closed");
+      // Someone without the manage cookie has no keys to press.
+      const stranger = await browser.newContext();
+      const other = await stranger.newPage();
+      await other.goto(`${base}/p/${id}/present`);
+      expect(await other.locator(".present-owner").count()).toBe(0);
+      expect(problems).toEqual([]);
+      await Promise.all([context.close(), stranger.close()]);
+    });
+
     it("shows the embed view inside another site's iframe, and refuses to be framed anywhere else", async () => {
       const created = await fetch(`${base}/api/polls`, {
         method: "POST",
