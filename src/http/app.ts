@@ -12,6 +12,7 @@ import { completeResponses } from "./responses.ts";
 import { createApiRoutes } from "./routes/api.tsx";
 import { createHealthRoutes } from "./routes/health.ts";
 import { createPollRoutes } from "./routes/polls.tsx";
+import { createPresentRoutes } from "./routes/present.tsx";
 import { createResultRoutes } from "./routes/results.tsx";
 import { createVoteRoutes } from "./routes/vote.tsx";
 import { createRenderCache } from "./views/render-cache.ts";
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", createVoteRoutes(services));
   app.route("/", createResultRoutes(services));
   app.route("/", createPollRoutes(services));
+  app.route("/", createPresentRoutes(services));
   app.route("/api", createApiRoutes(services));
   app.route("/", createHealthRoutes({ ...deps, rememberMs: deps.readinessRememberMs }));
 

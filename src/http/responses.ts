@@ -2,18 +2,21 @@ import type { Context, MiddlewareHandler } from "hono";
 import { generateCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
 
-/** The policy the pages need: our own scripts and stylesheet only, no framing, forms post to us. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join("; ");
+/** The policy the pages need: our own scripts and stylesheet only, no framing (but where allowed), forms post to us. */
+function contentSecurityPolicy(frameAncestors: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    `frame-ancestors ${frameAncestors}`,
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join("; ");
+}
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy("'none'");
 
 /** The same headers hono's secureHeaders() sends by default, plus our CSP. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -31,6 +34,28 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   "X-XSS-Protection": "0",
 });
 const SECURITY_ENTRIES = Object.entries(SECURITY_HEADERS);
+
+/**
+ * The headers of the one kind of page other sites may put in an iframe (the
+ * embed view): any ancestor, no X-Frame-Options (which can't say "anyone"),
+ * and a resource policy that lets a cross-origin-isolated site embed it too.
+ */
+export const FRAMABLE_HEADERS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries([
+    ...SECURITY_ENTRIES.filter(([name]) => name !== "X-Frame-Options"),
+    ["Content-Security-Policy", contentSecurityPolicy("*")],
+    ["Cross-Origin-Resource-Policy", "cross-origin"],
+  ]),
+);
+const FRAMABLE_ENTRIES = Object.entries(FRAMABLE_HEADERS);
+
+/** Requests whose response other sites may frame: only the routes that call allowFraming(). */
+const framable = new WeakSet<Context>();
+
+/** Lets other sites frame this request's response, whichever way it is made (a page, an error). */
+export function allowFraming(c: Context): void {
+  framable.add(c);
+}
 
 /** Responses made by respond(): they carry the security headers and the request's cookies already. */
 const complete = new WeakSet<Response>();
@@ -61,7 +86,7 @@ export function respond(
   status: number,
   headers: Record<string, string>,
 ): Response {
-  const record: Record<string, string> = { ...SECURITY_HEADERS, ...headers };
+  const record: Record<string, string> = { ...(framable.has(c) ? FRAMABLE_HEADERS : SECURITY_HEADERS), ...headers };
   const cookies = cookiesOf.get(c);
   let init: HeadersInit = record;
   if (cookies?.length === 1) record["Set-Cookie"] = cookies[0] as string;
@@ -82,7 +107,9 @@ export function completeResponses(): MiddlewareHandler {
     await next();
     if (complete.has(c.res)) return;
     const headers = c.res.headers;
-    for (const [name, value] of SECURITY_ENTRIES) if (!headers.has(name)) headers.set(name, value);
+    for (const [name, value] of framable.has(c) ? FRAMABLE_ENTRIES : SECURITY_ENTRIES) {
+      if (!headers.has(name)) headers.set(name, value);
+    }
     const cookies = cookiesOf.get(c);
     if (!cookies) return;
     // A response hono rebuilt (it copies headers) may carry them already.

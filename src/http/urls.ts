@@ -5,7 +5,12 @@ import { DEFAULT_POLL_ID, type Poll } from "../domain/polls.ts";
 export function pollPaths(poll: Pick<Poll, "id">) {
   const id = encodeURIComponent(poll.id);
   // The presenter view, the embed and the QR code have no path of the original app: the default poll's are under /p/default.
-  const shown = { present: `/p/${id}/present`, embed: `/p/${id}/embed`, qr: `/p/${id}/qr.svg` };
+  const shown = {
+    present: `/p/${id}/present`,
+    presentFragment: `/p/${id}/present/fragment`,
+    embed: `/p/${id}/embed`,
+    qr: `/p/${id}/qr.svg`,
+  };
   if (poll.id === DEFAULT_POLL_ID) {
     return { vote: "/vote", voteAction: "/vote", results: "/result", fragment: "/result/fragment", ...shown };
   }

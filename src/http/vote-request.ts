@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { LiveResults, ViewerOf } from "../core/read-results.ts";
+import { ANYONE, type LiveResults, type ViewerOf } from "../core/read-results.ts";
 import type { Poll } from "../domain/polls.ts";
 import type { AppServices } from "./deps.ts";
 import { noSuchPoll, refusedVote } from "./errors.tsx";
@@ -51,6 +51,13 @@ export function viewerOf(c: Context, services: AppServices): ViewerOf {
 /** The results of a poll (the default one when `pollId` is empty) as this request may see them; unknown polls are a 404. */
 export async function resultsOf(c: Context, services: AppServices, pollId: unknown): Promise<LiveResults> {
   const results = await services.useCases.readResults(pollId, services.clientAddress(c), viewerOf(c, services));
+  if (!results) throw noSuchPoll();
+  return results;
+}
+
+/** A poll's results as anyone may see them, whoever asks (for a page shown to a room); unknown polls are a 404. */
+export async function publicResultsOf(c: Context, services: AppServices, pollId: unknown): Promise<LiveResults> {
+  const results = await services.useCases.readResults(pollId, services.clientAddress(c), ANYONE);
   if (!results) throw noSuchPoll();
   return results;
 }

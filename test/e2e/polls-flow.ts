@@ -245,6 +245,241 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
       for (const context of [manager, watcher, voterOne, voterTwo]) await context.close();
     });
 
+    it("creates a multi-select poll with hidden counts from the form, takes two-option ballots without showing counts, reveals them from the manage page, and presents it", async () => {
+      const problems: string[] = [];
+      // A zone with a half-hour offset: the form must send it, and the pages must show times in it.
+      const manager = await browser.newContext({ timezoneId: "Asia/Kolkata", locale: "en-GB" });
+      const manage = watchForProblems(await manager.newPage(), problems);
+      await manage.goto(`${base}/new`);
+      await manage.fill("#question", "Which two workshops?");
+      for (const [i, option] of ["Testing", "Tracing", "Typing", "Tuning"].entries()) {
+        await manage.fill(`#option-${i + 1}`, option);
+      }
+      await manage.fill("#maxChoices", "2");
+      await manage.fill("#minChoices", "2");
+      await manage.selectOption("#results", "hidden");
+      const closes = new Date(Date.now() + 3 * 86_400_000);
+      // The wall clock in Kolkata (UTC+05:30), as a datetime-local field takes it.
+      const local = new Date(closes.getTime() + 330 * 60_000).toISOString().slice(0, 16);
+      await manage.fill("#closesAt", local);
+      await expectAccessible(manage, "the new-poll form with its settings filled in");
+      const [created] = await Promise.all([
+        manage.waitForResponse((r) => new URL(r.url()).pathname === "/new" && r.request().method() === "POST"),
+        manage.click("#create"),
+      ]);
+      expect(created.status()).toBe(303);
+      const id = /^\/p\/([^/]+)\/manage$/.exec(new URL(created.headers().location!, base).pathname)![1]!;
+      await manage.waitForURL(`${base}/p/${id}/manage`);
+      const described = await (await fetch(`${base}/api/polls/${id}`)).json();
+      expect(described).toMatchObject({ minChoices: 2, maxChoices: 2, results: "hidden", protection: "cookie" });
+      expect(described.closesAt).toBe(new Date(`${local}:00+05:30`).toISOString());
+
+      // The manage page: the settings, the deadline in the manager's zone with a countdown, the reveal button.
+      expect(await manage.locator("#setting-choices").textContent()).toBe("exactly 2 options");
+      await expect.poll(() => manage.locator("#closes-at").textContent()).not.toContain("UTC");
+      expect(await manage.locator("#closes-at").getAttribute("title")).toBe(described.closesAt);
+      await expect.poll(() => manage.locator("#closes-at-countdown").textContent()).toMatch(/^in [23] days$/);
+      expect(await manage.locator("#embed-code").inputValue()).toContain(`src="${base}/p/${id}/embed"`);
+      expect(await manage.locator("#reveal").count()).toBe(1);
+      await expectAccessible(manage, "the manage page of a hidden multi-select poll");
+
+      // Two voters tick two boxes each; neither sees a count.
+      const voters = [await browser.newContext(), await browser.newContext()];
+      const ballots = [
+        ["a", "c"],
+        ["a", "d"],
+      ];
+      for (const [n, context] of voters.entries()) {
+        const page = watchForProblems(await context.newPage(), problems);
+        await page.goto(`${base}/p/${id}`);
+        expect(await page.locator(".note").textContent()).toBe("Pick 2.");
+        await expect.poll(() => page.locator("#closes-at-countdown").textContent()).toMatch(/^in /);
+        for (const option of ballots[n]!) await page.check(`#vote-${option}`);
+        await page.click("#cast");
+        await expect.poll(() => page.locator(".note").textContent()).toContain("is recorded");
+        for (const option of ballots[n]!) expect(await page.locator(`#vote-${option}`).isChecked()).toBe(true);
+        await expectAccessible(page, `the ballot of a multi-select poll after voter ${n + 1} voted`);
+        await page.goto(`${base}/p/${id}/results`);
+        expect(await page.locator("#hidden").textContent()).toContain("hidden");
+        expect(await page.locator("[data-votes]").count()).toBe(0);
+        await expectAccessible(page, "the results page with the counts hidden");
+      }
+      const publicResults = await (await fetch(`${base}/api/results?poll=${id}`)).json();
+      expect(publicResults.hidden).toBe(true);
+
+      // The presenter view, in the owner's own browser, shows the room no counts either; then how many voted.
+      const present = watchForProblems(await manager.newPage(), problems);
+      await present.goto(`${base}/p/${id}/present`);
+      expect(await present.locator("h1").textContent()).toBe("Which two workshops?");
+      expect(await present.locator("#vote-link").getAttribute("href")).toBe(`${base}/p/${id}`);
+      await expect
+        .poll(() => present.locator("#qr").evaluate((img: HTMLImageElement) => img.naturalWidth))
+        .toBeGreaterThan(0);
+      await expect.poll(() => present.locator("#total").textContent(), { timeout: 5_000 }).toBe("2 people voted");
+      expect(await present.locator("[data-votes]").count()).toBe(0);
+      await expectAccessible(present, "the presenter view of a hidden poll");
+
+      // The owner sees the counts on the manage page; reveals them there, and everyone does.
+      await expect.poll(() => manage.locator("#tally-a").getAttribute("data-votes"), { timeout: 5_000 }).toBe("2");
+      await manage.click("#reveal");
+      await expect.poll(() => manage.locator("#setting-results").textContent()).toContain("revealed");
+      expect(await manage.locator("#reveal").count()).toBe(0);
+      const watcher = await browser.newContext();
+      const results = watchForProblems(await watcher.newPage(), problems);
+      await results.goto(`${base}/p/${id}/results`);
+      const counts = () =>
+        results.evaluate(() =>
+          [...document.querySelectorAll("#results .tally")].map((li) => `${li.id}=${li.getAttribute("data-votes")}`),
+        );
+      await expect.poll(counts, { timeout: 5_000 }).toEqual(["tally-a=2", "tally-b=0", "tally-c=1", "tally-d=1"]);
+      // Two voters, four selections: percentages are of the voters.
+      expect(await results.locator("#tally-a .percent").textContent()).toBe("100%");
+      // The presenter view picks the counts up by itself.
+      await expect.poll(() => present.locator("#tally-a").getAttribute("data-votes"), { timeout: 5_000 }).toBe("2");
+      await present.screenshot({ path: `test-results/${shot}-polls-present-page.png`, fullPage: true });
+
+      expect(problems).toEqual([]);
+      for (const context of [manager, watcher, ...voters]) await context.close();
+    });
+
+    it("counts down to a poll's closing time and closes the open ballot by itself when it passes", async () => {
+      const closesAt = new Date(Date.now() + 6_000).toISOString();
+      const created = await fetch(`${base}/api/polls`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "Closing soon?", options: ["Yes", "No"], closesAt }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const context = await browser.newContext();
+      const problems: string[] = [];
+      const page = watchForProblems(await context.newPage(), problems);
+      await page.goto(`${base}/p/${id}`);
+      await expect.poll(() => page.locator("#closes-at-countdown").textContent()).toMatch(/^in 0:0\d$/);
+      expect(await page.locator("#vote-a").isDisabled()).toBe(false);
+      // No reload by the test: app.js loads the page again once the time has come.
+      await expect
+        .poll(() => page.locator(".note").textContent(), { timeout: 15_000 })
+        .toBe("This poll is closed: votes are no longer taken.");
+      expect(await page.locator("#vote-a").isDisabled()).toBe(true);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("solves the ALTCHA challenge in the browser and takes the vote of a poll that asks for one", async () => {
+      const context = await browser.newContext();
+      const problems: string[] = [];
+      const page = watchForProblems(await context.newPage(), problems);
+      await page.goto(`${base}/new`);
+      await page.fill("#question", "Robots welcome?");
+      await page.fill("#option-1", "No");
+      await page.fill("#option-2", "Certainly not");
+      await page.selectOption("#protection", "challenge");
+      await Promise.all([page.waitForURL(/\/manage$/), page.click("#create")]);
+      const id = /\/p\/([^/]+)\/manage$/.exec(page.url())![1]!;
+      expect((await (await fetch(`${base}/api/polls/${id}`)).json()).protection).toBe("challenge");
+
+      await page.goto(`${base}/p/${id}`);
+      // The widget solves on load and leaves its solution in the form.
+      await expect
+        .poll(
+          () =>
+            page
+              .locator('#ballot input[name="altcha"]')
+              .inputValue()
+              .catch(() => ""),
+          { timeout: 20_000 },
+        )
+        .not.toBe("");
+      await page.click("#vote-b");
+      await expect.poll(() => page.locator(".note").textContent(), { timeout: 10_000 }).toContain("is recorded");
+      expect(await page.locator("#vote-b").getAttribute("aria-pressed")).toBe("true");
+      // A vote without a solution is refused.
+      const bare = await fetch(`${base}/api/votes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ poll: id, vote: "a" }),
+      });
+      expect(bare.status).toBe(403);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("gives the owner keys on the presenter view: r reveals the counts, c closes the poll, and the view stays", async () => {
+      const created = await fetch(`${base}/api/polls`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "Keys?", options: ["Yes", "No"], results: "hidden" }),
+      });
+      const { id, links } = (await created.json()) as { id: string; links: { manage: string } };
+      const context = await browser.newContext();
+      const problems: string[] = [];
+      const page = watchForProblems(await context.newPage(), problems);
+      await page.goto(links.manage);
+      await page.waitForURL(`${base}/p/${id}/manage`);
+      await page.goto(`${base}/p/${id}/present`);
+      expect(await page.locator("#hidden").count()).toBe(1);
+      await Promise.all([page.waitForEvent("load"), page.keyboard.press("r")]);
+      expect(page.url()).toBe(`${base}/p/${id}/present`);
+      expect(await page.locator("#reveal").count()).toBe(0);
+      await expect.poll(() => page.locator("#tally-a").getAttribute("data-votes"), { timeout: 5_000 }).toBe("0");
+      await Promise.all([page.waitForEvent("load"), page.keyboard.press("c")]);
+      expect(page.url()).toBe(`${base}/p/${id}/present`);
+      expect(await page.locator("#closed").textContent()).toContain("closed");
+      expect(await page.locator("#close").count()).toBe(0);
+      expect((await (await fetch(`${base}/api/polls/${id}`)).json()).status).toBe("closed");
+      // Someone without the manage cookie has no keys to press.
+      const stranger = await browser.newContext();
+      const other = await stranger.newPage();
+      await other.goto(`${base}/p/${id}/present`);
+      expect(await other.locator(".present-owner").count()).toBe(0);
+      expect(problems).toEqual([]);
+      await Promise.all([context.close(), stranger.close()]);
+    });
+
+    it("shows the embed view inside another site's iframe, and refuses to be framed anywhere else", async () => {
+      const created = await fetch(`${base}/api/polls`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "Embedded?", options: ["Yes", "No"] }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      // Another site (localhost is not 127.0.0.1's site) framing the embed view and the results page.
+      const blog = createServer((_request, response) => {
+        response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+        response.end(
+          `<!DOCTYPE html><title>Blog</title>` +
+            `<iframe id="embed" title="poll" src="${base}/p/${id}/embed"></iframe>` +
+            `<iframe id="results" title="results" src="${base}/p/${id}/results"></iframe>`,
+        );
+      });
+      await new Promise<void>((resolve) => blog.listen(0, "127.0.0.1", resolve));
+      const port = (blog.address() as AddressInfo).port;
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        const refusals: string[] = [];
+        page.on("console", (message) => {
+          if (message.type() === "error") refusals.push(message.text());
+        });
+        await page.goto(`http://localhost:${port}/`);
+        const embed = page.frameLocator("#embed");
+        await expect.poll(() => embed.locator("h1").textContent(), { timeout: 5_000 }).toBe("Embedded?");
+        expect(await embed.locator("#vote-link").getAttribute("target")).toBe("_blank");
+        await expect.poll(() => embed.locator("#total").textContent()).toBe("No votes yet");
+        // The results page may not be framed: Chromium refuses it and says why.
+        await expect
+          .poll(() => refusals.join("\n"), { timeout: 5_000 })
+          .toMatch(/frame-ancestors|X-Frame-Options|refused to (display|frame)/i);
+        const results = page.frames().find((frame) => frame.url().includes("/results"));
+        expect(await results?.evaluate(() => document.querySelector("h1")?.textContent).catch(() => null)).not.toBe(
+          "Embedded?",
+        );
+      } finally {
+        await context.close();
+        await new Promise((resolve) => blog.close(resolve));
+      }
+    });
+
     it("opens the manage link followed from another site (a webmail or chat page): the manage page, its address cleaned", async () => {
       const created = await fetch(`${base}/api/polls`, {
         method: "POST",
@@ -347,7 +582,7 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
           text: `${document.title}\n${document.body.textContent}`,
           values: [...document.querySelectorAll("input")].map((input) => input.value),
         }));
-        expect(found.scripts, where).toEqual(["/static/htmx.min.js"]);
+        expect(found.scripts, where).toEqual(["/static/htmx.min.js", "/static/app.js"]);
         expect(found.handlers, where).toEqual([]);
         expect(found.injected, where).toBe(0);
         for (const text of texts) expect(`${found.text}\n${found.values.join("\n")}`, where).toContain(text);

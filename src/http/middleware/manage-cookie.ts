@@ -17,14 +17,17 @@ export function manageTokenOf(c: Context): string | undefined {
  * its API (/api/polls/<poll>), so no other poll's requests carry it.
  */
 export function setManageCookies(c: Context, pollId: string, token: string): void {
+  writeManageCookies(c, pollId, token, THIRTY_DAYS_SECONDS);
+}
+
+/** Forgets a deleted poll's manage token in the browser. */
+export function clearManageCookies(c: Context, pollId: string): void {
+  writeManageCookies(c, pollId, "", 0);
+}
+
+function writeManageCookies(c: Context, pollId: string, token: string, maxAge: number): void {
   const secure = c.req.header("x-forwarded-proto") === "https" || c.req.url.startsWith("https:");
   for (const path of [`/p/${pollId}`, `/api/polls/${pollId}`]) {
-    addCookie(c, MANAGE_COOKIE, token, {
-      path,
-      httpOnly: true,
-      sameSite: "Strict",
-      secure,
-      maxAge: THIRTY_DAYS_SECONDS,
-    });
+    addCookie(c, MANAGE_COOKIE, token, { path, httpOnly: true, sameSite: "Strict", secure, maxAge });
   }
 }

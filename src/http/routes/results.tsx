@@ -2,9 +2,10 @@ import { type Context, Hono } from "hono";
 import type { LiveResults } from "../../core/read-results.ts";
 import type { AppServices } from "../deps.ts";
 import { respond } from "../responses.ts";
+import { pollPaths } from "../urls.ts";
 import { sendPage } from "../views/render-cache.ts";
 import { ResultsFragment, ResultsPage } from "../views/results-page.tsx";
-import { resultsOf } from "../vote-request.ts";
+import { publicResultsOf, resultsOf } from "../vote-request.ts";
 
 /** htmx stops polling on this status (htmx 2): a closed poll's counts are final. */
 const STOP_POLLING = 286;
@@ -51,9 +52,9 @@ export function createResultRoutes(services: AppServices): Hono {
     );
   }
 
-  async function fragment(c: Context, pollId: unknown) {
-    const results = await resultsOf(c, services, pollId);
-    const key = `results-fragment|${keyOf(results)}`;
+  /** A fragment of results, answered 304 while unchanged; `polling` is the path it polls, when not the results page's. */
+  async function fragment(c: Context, results: LiveResults, polling?: string) {
+    const key = `results-fragment|${polling ?? ""}|${keyOf(results)}`;
     // The browser keeps the fragment and asks again with If-None-Match every second;
     // while the counts stand still the answer is a bodiless 304, and the browser hands
     // htmx its copy (a 200 to htmx, so it swaps the same HTML in and polls on).
@@ -61,15 +62,21 @@ export function createResultRoutes(services: AppServices): Hono {
     // private: what one viewer may see (an owner, a voter) no shared cache may keep for another.
     const revalidate = { "Cache-Control": "private, no-cache", ETag: etag };
     if (c.req.header("if-none-match") === etag) return respond(c, null, 304, revalidate);
-    const html = render(key, () => <ResultsFragment results={results} />);
+    const html = render(key, () => <ResultsFragment results={results} polling={polling} />);
     const status = results.status === "closed" && c.req.header("hx-request") === "true" ? STOP_POLLING : 200;
     return sendPage(c, html, status, revalidate);
   }
 
   routes.get("/result", (c) => page(c, c.req.query("poll")));
-  routes.get("/result/fragment", (c) => fragment(c, c.req.query("poll")));
+  routes.get("/result/fragment", async (c) => fragment(c, await resultsOf(c, services, c.req.query("poll"))));
   routes.get("/p/:poll/results", (c) => page(c, c.req.param("poll")));
-  routes.get("/p/:poll/results/fragment", (c) => fragment(c, c.req.param("poll")));
+  routes.get("/p/:poll/results/fragment", async (c) => fragment(c, await resultsOf(c, services, c.req.param("poll"))));
+  // The presenter view's counts are what the room may see: read as anyone, never as the owner whose
+  // browser shows them (their manage cookie would reveal hidden counts on the projector).
+  routes.get("/p/:poll/present/fragment", async (c) => {
+    const results = await publicResultsOf(c, services, c.req.param("poll"));
+    return fragment(c, results, pollPaths({ id: results.poll }).presentFragment);
+  });
 
   return routes;
 }

@@ -2,6 +2,7 @@ import type { HiddenResults, LiveResults, VisibleResults } from "../../core/read
 import { describeParticipants, describeTotal } from "../../domain/tallies.ts";
 import { pollPaths } from "../urls.ts";
 import { Layout } from "./layout.tsx";
+import { Deadline } from "./times.tsx";
 
 function Tallies({ results }: { results: VisibleResults }) {
   return (
@@ -52,13 +53,14 @@ function Hidden({ results }: { results: HiddenResults }) {
 
 /**
  * The counts, polled by htmx every second while the poll is open; it replaces
- * itself (outerHTML). A closed poll's fragment has no trigger left, so the
+ * itself (outerHTML) from `polling` (the results page's fragment unless
+ * said otherwise). A closed poll's fragment has no trigger left, so the
  * polling stops for good (the route also answers htmx's 286).
  */
-export function ResultsFragment({ results }: { results: LiveResults }) {
+export function ResultsFragment({ results, polling: path }: { results: LiveResults; polling?: string | undefined }) {
   const open = results.status === "open";
   const polling = open
-    ? { "hx-get": pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
+    ? { "hx-get": path ?? pollPaths({ id: results.poll }).fragment, "hx-trigger": "every 1s", "hx-swap": "outerHTML" }
     : {};
   return (
     <section id="results" {...polling} aria-live="polite" data-participants={String(results.participants)}>
@@ -83,12 +85,7 @@ export function ResultsPage({ results }: { results: LiveResults }) {
     <Layout title={`Results: ${results.question}`}>
       <h1>{results.question}</h1>
       {results.closesAt && results.status === "open" ? (
-        <p class="deadline">
-          Closes{" "}
-          <time id="closes-at" datetime={results.closesAt} data-countdown="">
-            {results.closesAt}
-          </time>
-        </p>
+        <Deadline verb="Closes" at={results.closesAt} id="closes-at" />
       ) : null}
       <ResultsFragment results={results} />
       <p class="links">

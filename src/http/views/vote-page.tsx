@@ -1,6 +1,8 @@
+import type { JSX } from "hono/jsx/jsx-runtime";
 import { isMultiSelect, type Poll, type PollStatus } from "../../domain/polls.ts";
 import { pollPaths } from "../urls.ts";
 import { Flash, Layout } from "./layout.tsx";
+import { Countdown, Deadline, LocalTime } from "./times.tsx";
 
 export interface BallotView {
   poll: Poll;
@@ -10,7 +12,17 @@ export interface BallotView {
   status: PollStatus;
   notYetOpen?: boolean;
   message?: string | undefined;
+  /** Where app.js goes when the poll opens or closes while the page is shown: the page again. */
+  reloadTo?: string | undefined;
 }
+
+/** ALTCHA's widget: its script, then the file that gives it its worker (altcha-setup.js), and its stylesheet. */
+const ALTCHA_ASSETS = {
+  scripts: ["/static/altcha.js", "/static/altcha-setup.js"],
+  styles: ["/static/altcha.css"],
+} as const;
+/** Solved as soon as the ballot shows (auto="onload"), so a vote waits for nothing; no logo or attribution link. */
+const ALTCHA_CONFIGURATION = JSON.stringify({ hideLogo: true, hideFooter: true });
 
 function Chosen() {
   return (
@@ -22,9 +34,16 @@ function Chosen() {
 }
 
 /** What the note under the ballot says. */
-function noteOf({ poll, choices, status, notYetOpen, message }: BallotView): string {
+function noteOf({ poll, choices, status, notYetOpen, message, reloadTo }: BallotView): JSX.Element | string {
   if (status === "closed") return "This poll is closed: votes are no longer taken.";
-  if (notYetOpen) return `This poll opens at ${poll.opensAt}.`;
+  if (notYetOpen && poll.opensAt) {
+    return (
+      <>
+        This poll opens <LocalTime at={poll.opensAt} id="opens-at" />
+        <Countdown at={poll.opensAt} then={reloadTo ?? pollPaths(poll).vote} id="opens-at-countdown" />.
+      </>
+    );
+  }
   if (message) return message;
   if (choices) return "You can change your vote.";
   if (!isMultiSelect(poll)) return "Pick one.";
@@ -87,7 +106,11 @@ export function BallotForm(view: BallotView) {
         </div>
       )}
       {poll.protection === "challenge" && !disabled ? (
-        <altcha-widget challengeurl={`/api/polls/${encodeURIComponent(poll.id)}/challenge`} hidelogo hidefooter />
+        <altcha-widget
+          challenge={`/api/polls/${encodeURIComponent(poll.id)}/challenge`}
+          auto="onload"
+          configuration={ALTCHA_CONFIGURATION}
+        />
       ) : null}
       <p class="note">{noteOf(view)}</p>
     </form>
@@ -96,15 +119,10 @@ export function BallotForm(view: BallotView) {
 
 export function VotePage(props: BallotView & { hostname: string }) {
   return (
-    <Layout title={props.poll.question} scripts={props.poll.protection === "challenge" ? ["/static/altcha.js"] : []}>
+    <Layout title={props.poll.question} {...(props.poll.protection === "challenge" ? ALTCHA_ASSETS : {})}>
       <h1>{props.poll.question}</h1>
       {props.poll.closesAt && props.status === "open" ? (
-        <p class="deadline">
-          Closes{" "}
-          <time id="closes-at" datetime={props.poll.closesAt} data-countdown="">
-            {props.poll.closesAt}
-          </time>
-        </p>
+        <Deadline verb="Closes" at={props.poll.closesAt} then={pollPaths(props.poll).vote} id="closes-at" />
       ) : null}
       <BallotForm {...props} />
       {/* htmx shows a refused vote's message here (see Layout's htmx config). */}
