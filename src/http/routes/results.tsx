@@ -15,10 +15,12 @@ const STOP_POLLING = 286;
  * not see (hidden results render, and tag, without them), so neither the
  * render cache nor the ETag can carry a count to the wrong viewer.
  */
-const keyOf = (results: LiveResults) =>
-  results.hidden
-    ? `${results.poll}|${results.question}|${results.status}|${results.current}|hidden|${results.participants}|${results.closesAt}`
-    : `${results.poll}|${results.question}|${results.status}|${results.current}|${results.participants}|${results.closesAt}|${results.options.map((o) => o.votes).join(",")}`;
+/** What a results render depends on: the counts only when the viewer may see them (a hidden poll's key holds none). */
+const keyOf = (results: LiveResults) => {
+  const labels = results.options.map((option) => option.label).join("\u0000");
+  const common = `${results.poll}|${results.question}|${labels}|${results.status}|${results.current}|${results.participants}|${results.closesAt}`;
+  return results.hidden ? `${common}|hidden` : `${common}|${results.options.map((o) => o.votes).join(",")}`;
+};
 
 const encoder = new TextEncoder();
 
