@@ -25,6 +25,7 @@ function shuffle<T>(items: T[]): T[] {
 interface CreatedPoll {
   id: string;
   options: string[];
+  maxChoices: number;
 }
 
 describe("consumers killed with SIGKILL while votes pour into 20 user-created polls", () => {
@@ -52,15 +53,17 @@ describe("consumers killed with SIGKILL while votes pour into 20 user-created po
       { logger: createJsonLogger({}, "error", () => {}), hostname: "chaos", now: () => Date.now() + skewMs },
     );
 
-    // Twenty polls of 2 to 6 options, created through the API as any client would.
+    // Twenty polls of 2 to 6 options, created through the API as any client would; every other
+    // one of three or more options is multi-select (a ballot of 1 to 3 options).
     const polls: CreatedPoll[] = [];
     for (let p = 0; p < POLLS; p++) {
       const labels = Array.from({ length: 2 + (p % 5) }, (_, o) => `Answer ${o + 1} of poll ${p + 1}`);
+      const maxChoices = p % 2 === 1 && labels.length >= 3 ? Math.min(3, labels.length) : 1;
       const response = await app.fetch(
         new Request("http://vote.test/api/polls", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ question: `Chaos poll ${p + 1}?`, options: labels }),
+          body: JSON.stringify({ question: `Chaos poll ${p + 1}?`, options: labels, maxChoices }),
         }),
       );
       expect(response.status).toBe(201);
@@ -72,37 +75,39 @@ describe("consumers killed with SIGKILL while votes pour into 20 user-created po
       };
       expect(created.status).toBe("open");
       expect(created.options.map((option) => option.label)).toEqual(labels);
-      polls.push({ id: created.id, options: created.options.map((option) => option.id) });
+      polls.push({ id: created.id, options: created.options.map((option) => option.id), maxChoices });
     }
     expect(new Set(polls.map((poll) => poll.id)).size).toBe(POLLS);
+    expect(polls.filter((poll) => poll.maxChoices > 1).length).toBeGreaterThan(0);
 
     const chaos = startKillingConsumers(db, redis, KILLS);
 
-    // Last accepted choice per poll, per voter.
+    // Last accepted choices per poll, per voter: a set as its options joined with "," in the poll's order.
     const lastChoice = new Map<string, Map<string, string>>(polls.map((poll) => [poll.id, new Map()]));
+    const options = (choices: Iterable<string>) => [...choices].flatMap((set) => set.split(","));
     let accepted = 0;
     const voters = Array.from({ length: VOTERS }, () => new CookieJar());
-    const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
 
     /** One vote, half through the vote page's form, half through the JSON API. */
-    async function vote(jar: CookieJar, poll: CreatedPoll, choice: string): Promise<void> {
+    async function vote(jar: CookieJar, poll: CreatedPoll, choices: string[]): Promise<void> {
       const viaForm = Math.random() < 0.5;
       const request = viaForm
         ? new Request(`http://vote.test/p/${poll.id}/vote`, {
             method: "POST",
             headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: jar.header() },
-            body: `vote=${choice}`,
+            body: choices.map((choice) => `vote=${choice}`).join("&"),
           })
         : new Request("http://vote.test/api/votes", {
             method: "POST",
             headers: { "Content-Type": "application/json", Cookie: jar.header() },
-            body: JSON.stringify({ poll: poll.id, vote: choice }),
+            body: JSON.stringify({ poll: poll.id, vote: choices.length === 1 ? choices[0] : choices }),
           });
       const response = await app.fetch(request);
       expect(response.status, `${request.method} ${new URL(request.url).pathname}`).toBe(viaForm ? 200 : 202);
       await response.arrayBuffer();
       jar.take(response);
-      lastChoice.get(poll.id)!.set(decodeURIComponent(jar.get("voter_id")!).split(".")[0]!, choice);
+      const inOrder = poll.options.filter((option) => choices.includes(option));
+      lastChoice.get(poll.id)!.set(decodeURIComponent(jar.get("voter_id")!).split(".")[0]!, inOrder.join(","));
       accepted++;
     }
 
@@ -113,7 +118,11 @@ describe("consumers killed with SIGKILL while votes pour into 20 user-created po
         const jar = voters[v]!;
         const mine = shuffle([...polls]).slice(0, POLLS_PER_VOTER);
         const plan = shuffle(mine.flatMap((poll) => Array.from({ length: VOTES_PER_POLL }, () => poll)));
-        for (const poll of plan) await vote(jar, poll, pick(poll.options));
+        for (const poll of plan) {
+          // A multi-select ballot: 1 to maxChoices different options, sent in any order.
+          const size = 1 + Math.floor(Math.random() * poll.maxChoices);
+          await vote(jar, poll, shuffle([...poll.options]).slice(0, size));
+        }
       }
     });
     await Promise.all(workers).catch(async (error) => {
@@ -129,7 +138,7 @@ describe("consumers killed with SIGKILL while votes pour into 20 user-created po
     for (const poll of polls) {
       const choices = lastChoice.get(poll.id)!;
       voted += choices.size;
-      const expected = countChoices(choices.values());
+      const expected = countChoices(options(choices.values()));
       expect(counted.get(poll.id) ?? {}, `votes rows of poll ${poll.id}`).toEqual(expected);
       expect(tallies.get(poll.id) ?? {}, `tallies of poll ${poll.id}`).toEqual(expected);
       expect(stored.get(poll.id) ?? new Map(), `stored choices of poll ${poll.id}`).toEqual(choices);
@@ -144,7 +153,9 @@ describe("consumers killed with SIGKILL while votes pour into 20 user-created po
       FROM polls p WHERE p.id <> 'default'`;
     expect(perPoll).toHaveLength(POLLS);
     for (const row of perPoll) {
-      expect(Number(row.tallied), `SUM(tallies) = COUNT(votes) for poll ${row.poll_id}`).toBe(Number(row.rows));
+      // Each ballot counts once per option it holds.
+      const selections = options(lastChoice.get(row.poll_id)!.values()).length;
+      expect(Number(row.tallied), `SUM(tallies) = the options of every ballot, poll ${row.poll_id}`).toBe(selections);
       expect(Number(row.rows)).toBe(lastChoice.get(row.poll_id)!.size);
     }
     expect(await redis.client.exists(names.deadLetters)).toBe(0);
@@ -153,11 +164,16 @@ describe("consumers killed with SIGKILL while votes pour into 20 user-created po
     skewMs += RESULTS_TTL_MS;
     for (const poll of polls) {
       const response = await app.fetch(new Request(`http://vote.test/api/results?poll=${poll.id}`));
-      const results = (await response.json()) as { total: number; options: { id: string; votes: number }[] };
-      const expected = countChoices(lastChoice.get(poll.id)!.values());
+      const results = (await response.json()) as {
+        total: number;
+        participants: number;
+        options: { id: string; votes: number }[];
+      };
+      const expected = countChoices(options(lastChoice.get(poll.id)!.values()));
       const reported = Object.fromEntries(results.options.filter((o) => o.votes > 0).map((o) => [o.id, o.votes]));
       expect(reported, `/api/results?poll=${poll.id}`).toEqual(expected);
-      expect(results.total).toBe(lastChoice.get(poll.id)!.size);
+      expect(results.total).toBe(options(lastChoice.get(poll.id)!.values()).length);
+      expect(results.participants).toBe(lastChoice.get(poll.id)!.size);
     }
   });
 });
