@@ -113,6 +113,19 @@
     if (event.target instanceof Element) enhance(event.target);
   });
 
+  // The embed view tells the page framing it how tall it is, so the snippet's iframe fits its content.
+  if (document.body.classList.contains("embed") && window.parent !== window) {
+    let sent = 0;
+    const report = () => {
+      const height = Math.ceil(document.documentElement.scrollHeight);
+      if (height === sent) return;
+      sent = height;
+      window.parent.postMessage({ voteEmbed: location.pathname, height }, "*");
+    };
+    new ResizeObserver(report).observe(document.body);
+    report();
+  }
+
   enhance(document);
   setInterval(tick, 1000);
 })();

@@ -54,7 +54,7 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
         expect(response.headers.get("location")).toMatch(/\/vote$/);
       }));
 
-    it("shows the question, both options and the serving host, and gives a new visitor a signed HttpOnly cookie", () =>
+    it("shows the question and both options (the serving host only on /healthz), and gives a new visitor a signed HttpOnly cookie", () =>
       withTarget(async (client) => {
         const response = await client.get("/vote");
         expect(response.status).toBe(200);
@@ -63,7 +63,8 @@ export function describeHttpContract(name: string, openTarget: () => Promise<Htt
         expect(page).toContain("Cats or Dogs?");
         expect(page).toMatch(/<button[^>]*value="a"[^>]*>Cats/);
         expect(page).toMatch(/<button[^>]*value="b"[^>]*>Dogs/);
-        expect(page).toContain("Processed by container ID");
+        expect(page).not.toContain("Processed by container ID");
+        expect(await (await client.get("/healthz")).json()).toEqual({ status: "ok", host: expect.any(String) });
         const cookie = response.headers.getSetCookie().find((c) => c.startsWith("voter_id="));
         expect(cookie).toMatch(/HttpOnly/);
         expect(cookie).toMatch(/SameSite=Lax/);

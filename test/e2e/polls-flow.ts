@@ -442,13 +442,24 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ question: "Embedded?", options: ["Yes", "No"] }),
       });
-      const { id } = (await created.json()) as { id: string };
+      const { id, manageToken } = (await created.json()) as { id: string; manageToken: string };
+      // The snippet as the manage page offers it, pasted as is.
+      const manage = await fetch(`${base}/p/${id}/manage`, {
+        headers: { Authorization: `Bearer ${manageToken}` },
+      }).then((response) => response.text());
+      const snippet = (/<textarea id="embed-code"[^>]*>([\s\S]*?)<\/textarea>/.exec(manage)?.[1] ?? "")
+        .replaceAll("&lt;", "<")
+        .replaceAll("&gt;", ">")
+        .replaceAll("&quot;", '"')
+        .replaceAll("&#39;", "'")
+        .replaceAll("&amp;", "&")
+        .trim();
+      expect(snippet).toMatch(/^<iframe src=/);
       // Another site (localhost is not 127.0.0.1's site) framing the embed view and the results page.
       const blog = createServer((_request, response) => {
         response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
         response.end(
-          `<!DOCTYPE html><title>Blog</title>` +
-            `<iframe id="embed" title="poll" src="${base}/p/${id}/embed"></iframe>` +
+          `<!DOCTYPE html><title>Blog</title>${snippet.replace("<iframe ", '<iframe id="embed" ')}` +
             `<iframe id="results" title="results" src="${base}/p/${id}/results"></iframe>`,
         );
       });
@@ -466,6 +477,12 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
         await expect.poll(() => embed.locator("h1").textContent(), { timeout: 5_000 }).toBe("Embedded?");
         expect(await embed.locator("#vote-link").getAttribute("target")).toBe("_blank");
         await expect.poll(() => embed.locator("#total").textContent()).toBe("No votes yet");
+        // The snippet's frame takes the embed view's own height, not its starting 560 px.
+        const contentHeight = await embed.locator("html").evaluate((html) => Math.ceil(html.scrollHeight));
+        await expect
+          .poll(() => page.locator("#embed").evaluate((frame) => (frame as HTMLElement).getBoundingClientRect().height))
+          .toBe(contentHeight);
+        expect(contentHeight).not.toBe(560);
         // The results page may not be framed: Chromium refuses it and says why.
         await expect
           .poll(() => refusals.join("\n"), { timeout: 5_000 })

@@ -18,6 +18,8 @@ export interface HealthOptions {
    * /readyz: one round of checks per isolate every few seconds is plenty.
    */
   rememberMs?: number | undefined;
+  /** The serving host (the pod), as /healthz names it: the original app showed it on its vote page. */
+  hostname?: string | undefined;
 }
 
 /**
@@ -30,7 +32,8 @@ export function createHealthRoutes(options: HealthOptions): Hono {
 
   routes.get("/healthz", (c) => {
     const stuck = options.stuck?.();
-    return stuck ? c.json({ status: "stuck", ...stuck }, 503) : c.json({ status: "ok" });
+    const host = options.hostname === undefined ? {} : { host: options.hostname };
+    return stuck ? c.json({ status: "stuck", ...stuck, ...host }, 503) : c.json({ status: "ok", ...host });
   });
 
   const checks = () => Promise.all([runChecks(options.readiness), runChecks(options.reported ?? {})]);

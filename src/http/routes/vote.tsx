@@ -11,7 +11,7 @@ const decoder = new TextDecoder();
 
 /** Vote pages: GET shows the ballot, POST records a vote (htmx fragment or full page); /vote is the default poll's. */
 export function createVoteRoutes(services: AppServices): Hono {
-  const { useCases, render, hostname } = services;
+  const { useCases, render } = services;
   const routes = new Hono();
 
   async function showBallot(c: Context, pollId: unknown) {
@@ -22,7 +22,7 @@ export function createVoteRoutes(services: AppServices): Hono {
     return sendPage(
       c,
       render(`vote-page|${renderKeyOf(poll, state)}|${choices}`, () => (
-        <VotePage poll={poll} choices={choices} hostname={hostname} {...state} />
+        <VotePage poll={poll} choices={choices} {...state} />
       )),
     );
   }
@@ -52,7 +52,7 @@ export function createVoteRoutes(services: AppServices): Hono {
     return sendPage(
       c,
       render(`vote-page|${renderKeyOf(poll, state)}|${choices}|voted`, () => (
-        <VotePage poll={poll} choices={choices} message={message} hostname={hostname} {...state} />
+        <VotePage poll={poll} choices={choices} message={message} {...state} />
       )),
     );
   }

@@ -309,7 +309,13 @@ export function ManagePage(view: ManageView) {
   const id = encodeURIComponent(poll.id);
   const open = results.status === "open";
   const manage = `/p/${id}/manage`;
-  const snippet = `<iframe src="${embedLink}" title="${escapeAttribute(poll.question)}" width="480" height="560" style="border:0"></iframe>`;
+  // The frame fits its content: the embed view posts its height, and the snippet's script, on the
+  // framing page, takes it only from this app's origin and only for this poll's frame.
+  const embedPath = new URL(embedLink).pathname;
+  const snippet = [
+    `<iframe src="${embedLink}" title="${escapeAttribute(poll.question)}" width="480" height="560" style="border:0;width:100%;max-width:480px"></iframe>`,
+    `<script>addEventListener("message",function(e){if(e.origin!==${JSON.stringify(new URL(embedLink).origin)}||!e.data||e.data.voteEmbed!==${JSON.stringify(embedPath)})return;document.querySelectorAll('iframe[src="${embedLink}"]').forEach(function(f){f.style.height=e.data.height+"px"})})</script>`,
+  ].join("\n");
   const edit = view.edit ?? { question: poll.question, options: poll.options.map((option) => option.label) };
   return (
     <Layout title={`Manage: ${results.question}`}>

@@ -117,7 +117,7 @@ export function BallotForm(view: BallotView) {
   );
 }
 
-export function VotePage(props: BallotView & { hostname: string }) {
+export function VotePage(props: BallotView) {
   return (
     <Layout title={props.poll.question} {...(props.poll.protection === "challenge" ? ALTCHA_ASSETS : {})}>
       <h1>{props.poll.question}</h1>
@@ -130,7 +130,6 @@ export function VotePage(props: BallotView & { hostname: string }) {
       <p class="links">
         <a href={pollPaths(props.poll).results}>See the results</a>
       </p>
-      <footer>Processed by container ID {props.hostname}</footer>
     </Layout>
   );
 }
