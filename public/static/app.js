@@ -116,13 +116,20 @@
   // The embed view tells the page framing it how tall it is, so the snippet's iframe fits its content.
   if (document.body.classList.contains("embed") && window.parent !== window) {
     let sent = 0;
+    const main = document.querySelector("main") ?? document.body;
     const report = () => {
-      const height = Math.ceil(document.documentElement.scrollHeight);
+      // The content's own height with its margins (the document's is at least the frame's).
+      const style = getComputedStyle(main);
+      const outer =
+        main.getBoundingClientRect().height +
+        Number.parseFloat(style.marginTop) +
+        Number.parseFloat(style.marginBottom);
+      const height = Math.ceil(outer);
       if (height === sent) return;
       sent = height;
       window.parent.postMessage({ voteEmbed: location.pathname, height }, "*");
     };
-    new ResizeObserver(report).observe(document.body);
+    new ResizeObserver(report).observe(main);
     report();
   }
 

@@ -477,12 +477,44 @@ export function describePollsInBrowser(name: string, start: () => Promise<Runnin
         await expect.poll(() => embed.locator("h1").textContent(), { timeout: 5_000 }).toBe("Embedded?");
         expect(await embed.locator("#vote-link").getAttribute("target")).toBe("_blank");
         await expect.poll(() => embed.locator("#total").textContent()).toBe("No votes yet");
-        // The snippet's frame takes the embed view's own height, not its starting 560 px.
-        const contentHeight = await embed.locator("html").evaluate((html) => Math.ceil(html.scrollHeight));
+        // The snippet's frame takes the embed view's own height (not its starting 560 px): nothing to scroll, no gap.
+        const contentHeight = await embed.locator("main").evaluate((main) => {
+          const style = getComputedStyle(main);
+          const outer =
+            main.getBoundingClientRect().height +
+            Number.parseFloat(style.marginTop) +
+            Number.parseFloat(style.marginBottom);
+          return Math.ceil(outer);
+        });
         await expect
           .poll(() => page.locator("#embed").evaluate((frame) => (frame as HTMLElement).getBoundingClientRect().height))
           .toBe(contentHeight);
-        expect(contentHeight).not.toBe(560);
+        const inFrame = await embed
+          .locator("html")
+          .evaluate((html) => ({ scroll: html.scrollHeight, client: html.clientHeight }));
+        expect(inFrame.scroll).toBeLessThanOrEqual(inFrame.client);
+        // A vote from the frame opens its answer in a tab of its own, the voter cookie with it: a second
+        // vote from the frame changes that voter's ballot instead of adding a voter.
+        for (const option of ["vote-a", "vote-b"]) {
+          const [tab] = await Promise.all([context.waitForEvent("page"), embed.locator(`#${option}`).click()]);
+          await tab.waitForLoadState();
+          expect(await tab.locator(".note").textContent()).toContain("is recorded");
+          await tab.close();
+        }
+        await expect
+          .poll(
+            async () =>
+              ((await (await fetch(`${base}/api/results?poll=${id}`)).json()) as { participants: number }).participants,
+            {
+              timeout: 20_000,
+            },
+          )
+          .toBe(1);
+        expect(
+          (
+            (await (await fetch(`${base}/api/results?poll=${id}`)).json()) as { options: { votes: number }[] }
+          ).options.map((option) => option.votes),
+        ).toEqual([0, 1]);
         // The results page may not be framed: Chromium refuses it and says why.
         await expect
           .poll(() => refusals.join("\n"), { timeout: 5_000 })

@@ -4,6 +4,7 @@ import { managePath, pollPaths } from "../urls.ts";
 import { Layout } from "./layout.tsx";
 import { ResultsFragment } from "./results-page.tsx";
 import { Deadline } from "./times.tsx";
+import { BallotForm } from "./vote-page.tsx";
 
 export interface PresentView {
   poll: Poll;
@@ -76,11 +77,13 @@ export interface EmbedView {
 }
 
 /**
- * The view other sites may frame: the question, the live results and a
- * link that opens the ballot in a tab of its own. Not a ballot in the
- * frame: inside another site's page the browser withholds the voter
- * cookie (SameSite, third-party cookie blocking), so every click there
- * would be a new voter; in a tab of its own, one voter counts once.
+ * The view other sites may frame: the question, the ballot, the live
+ * results and a link to the vote page. Inside another site's page the
+ * browser withholds the voter cookie from the frame's own requests
+ * (SameSite, third-party cookie blocking), so the ballot posts as a page
+ * in a new tab: a top-level navigation from this origin, which carries
+ * the cookie, so one voter still counts once. A challenge poll's ballot
+ * needs its widget, so there only the link is offered.
  */
 export function EmbedPage({ poll, results, voteLink }: EmbedView) {
   const open = results.status === "open";
@@ -88,6 +91,9 @@ export function EmbedPage({ poll, results, voteLink }: EmbedView) {
     <Layout title={poll.question} bodyClass="embed">
       <h1>{poll.question}</h1>
       {poll.closesAt && open ? <Deadline verb="Closes" at={poll.closesAt} id="closes-at" /> : null}
+      {open && poll.protection !== "challenge" ? (
+        <BallotForm poll={poll} choices={null} status={results.status} target="_blank" />
+      ) : null}
       <ResultsFragment results={results} />
       {open ? (
         <p class="embed-vote">

@@ -59,13 +59,18 @@ function noteOf({ poll, choices, status, notYetOpen, message, reloadTo }: Ballot
  * poll with protection "challenge" carries ALTCHA's widget, which solves its
  * challenge and adds the solution to the form.
  */
-export function BallotForm(view: BallotView) {
+export function BallotForm(view: BallotView & { target?: "_blank" }) {
   const { poll, choices, status, notYetOpen } = view;
   const action = pollPaths(poll).voteAction;
   const disabled = status === "closed" || notYetOpen === true;
   const chosen = (id: string) => choices?.includes(id) ?? false;
+  // In another site's frame the vote is posted as a page of its own in a new tab (a top-level
+  // navigation from this origin, so the voter cookie goes with it); otherwise htmx swaps the ballot.
+  const posting = view.target
+    ? { target: view.target }
+    : { "hx-post": action, "hx-target": "#ballot", "hx-swap": "outerHTML" };
   return (
-    <form id="ballot" method="post" action={action} hx-post={action} hx-target="#ballot" hx-swap="outerHTML">
+    <form id="ballot" method="post" action={action} {...posting}>
       {isMultiSelect(poll) ? (
         <fieldset class="options multi">
           <legend class="visually-hidden">{poll.question}</legend>
