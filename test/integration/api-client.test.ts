@@ -1,32 +1,21 @@
 import { hc } from "hono/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJsonLogger } from "../../src/core/logger.ts";
 import { type ApiApp, TYPED_OPERATIONS } from "../../src/http/api-client.ts";
-import { buildWeb } from "../../src/node/compose.ts";
-import { parseNodeConfig } from "../../src/node/config.ts";
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
+import { type InProcessApp, startInProcessApp } from "../helpers/in-process-app.ts";
 
 /** The typed client TypeScript users get (`hc<ApiApp>`), against the real app on Redis and PostgreSQL. */
 describe("the API's typed client (hono/client)", () => {
-  let db: TestDatabase;
-  let redis: TestRedis;
-  let web: ReturnType<typeof buildWeb>;
+  let app: InProcessApp;
   let client: ReturnType<typeof hc<ApiApp>>;
 
   beforeAll(async () => {
-    [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
-    const config = parseNodeConfig({ COOKIE_SECRET: "api-client-secret-0123456789", REDIS_PREFIX: redis.prefix });
-    web = buildWeb(
-      config,
-      { redis: redis.client, sql: db.sql },
-      { logger: createJsonLogger({}, "error", () => {}), hostname: "t" },
-    );
+    app = await startInProcessApp({ POLL_CREATE_RATE_LIMIT: "10" });
     client = hc<ApiApp>("http://vote.test", {
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => web.fetch(new Request(input, init)),
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => app.web.fetch(new Request(input, init)),
     });
   });
   afterAll(async () => {
-    await Promise.all([db?.drop(), redis?.cleanup()]);
+    await app?.close();
   });
 
   it("types exactly the operations the OpenAPI document describes", async () => {

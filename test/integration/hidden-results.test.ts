@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJsonLogger } from "../../src/core/logger.ts";
-import { createPollLookup } from "../../src/core/poll-lookup.ts";
-import { processVotes } from "../../src/core/process-votes.ts";
-import { createDefaultPoll } from "../../src/domain/polls.ts";
-import { buildWeb } from "../../src/node/compose.ts";
-import { parseNodeConfig } from "../../src/node/config.ts";
-import { createPostgresPollArchive } from "../../src/postgres/poll-archive.ts";
-import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
-import { streamNames } from "../../src/redis/keys.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
+import { type InProcessApp, startInProcessApp } from "../helpers/in-process-app.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /**
@@ -21,25 +12,13 @@ import { waitFor } from "../helpers/wait.ts";
  * differ there.
  */
 describe("a poll's hidden counts (Node, every route)", () => {
-  let db: TestDatabase;
-  let redis: TestRedis;
-  let web: ReturnType<typeof buildWeb>;
+  let app: InProcessApp;
   const polls: { id: string; manageToken: string; voter: CookieJar }[] = [];
-
-  const request = (path: string, init: RequestInit = {}) => web.fetch(new Request(`http://vote.test${path}`, init));
+  const request = (path: string, init: RequestInit = {}) => app.request(path, init);
+  const consume = () => app.consume();
 
   beforeAll(async () => {
-    [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
-    const config = parseNodeConfig({
-      COOKIE_SECRET: "hidden-results-secret-0123456789",
-      REDIS_PREFIX: redis.prefix,
-      POLL_CREATE_RATE_LIMIT: "0",
-    });
-    web = buildWeb(
-      config,
-      { redis: redis.client, sql: db.sql },
-      { logger: createJsonLogger({}, "error", () => {}), hostname: "t" },
-    );
+    app = await startInProcessApp();
     // Three voters each: Tea, Tea, Coffee in one poll; Water, Coffee, Coffee in the other.
     for (const choices of [
       ["a", "a", "b"],
@@ -68,34 +47,12 @@ describe("a poll's hidden counts (Node, every route)", () => {
     expect(await consume()).toEqual(Array(6).fill("applied"));
   });
   afterAll(async () => {
-    await Promise.all([db?.drop(), redis?.cleanup()]);
+    await app?.close();
   });
-
-  /** The consumer's work: the stream's new ballots into PostgreSQL; their verdicts. */
-  let consumed = "-";
-  async function consume(): Promise<string[]> {
-    const stream = streamNames(redis.prefix).stream;
-    const entries = ((await redis.client.xRange(stream, consumed, "+")) ?? []).filter(
-      (entry) => entry?.id !== consumed,
-    );
-    consumed = entries.at(-1)?.id ?? consumed;
-    const verdicts = await processVotes(
-      entries.map((entry) => entry?.message.ballot),
-      {
-        archive: createPostgresVoteArchive(db.sql),
-        polls: createPollLookup({
-          defaultPoll: createDefaultPoll("Cats", "Dogs"),
-          source: createPostgresPollArchive(db.sql),
-          ttlMs: 0,
-        }),
-      },
-    );
-    return verdicts.map((verdict) => verdict.action);
-  }
 
   /** The GET routes that name a poll, from the app itself; the QR code only encodes the poll's link. */
   const pollRoutes = () =>
-    web.routes
+    app.web.routes
       .filter((route) => route.method === "GET" && route.path.includes(":poll") && !route.path.endsWith("qr.svg"))
       .map((route) => route.path);
 

@@ -1,15 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createJsonLogger } from "../../src/core/logger.ts";
-import { createPollLookup } from "../../src/core/poll-lookup.ts";
-import { processVotes } from "../../src/core/process-votes.ts";
-import { createDefaultPoll } from "../../src/domain/polls.ts";
-import { buildWeb } from "../../src/node/compose.ts";
-import { parseNodeConfig } from "../../src/node/config.ts";
-import { createPostgresPollArchive } from "../../src/postgres/poll-archive.ts";
-import { createPostgresVoteArchive } from "../../src/postgres/vote-archive.ts";
-import { streamNames, votersKey } from "../../src/redis/keys.ts";
+import { votersKey } from "../../src/redis/keys.ts";
+import { type InProcessApp, startInProcessApp } from "../helpers/in-process-app.ts";
 import { talliesAndVoteCounts } from "../helpers/invariants.ts";
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from "../helpers/services.ts";
 
 /**
  * A poll's deadline, reset and deletion racing votes, on the real Node stack
@@ -17,28 +9,16 @@ import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis 
  * the backlog a busy consumer or an outage leaves.
  */
 describe("a poll's owner and clock racing its voters (Node)", () => {
-  let db: TestDatabase;
-  let redis: TestRedis;
-  let web: ReturnType<typeof buildWeb>;
-
+  let app: InProcessApp;
   beforeEach(async () => {
-    [db, redis] = await Promise.all([createTestDatabase(), createTestRedis()]);
-    const config = parseNodeConfig({
-      COOKIE_SECRET: "poll-races-secret-0123456789",
-      REDIS_PREFIX: redis.prefix,
-      POLL_CREATE_RATE_LIMIT: "0",
-    });
-    web = buildWeb(
-      config,
-      { redis: redis.client, sql: db.sql },
-      { logger: createJsonLogger({}, "error", () => {}), hostname: "t" },
-    );
+    app = await startInProcessApp();
   });
   afterEach(async () => {
-    await Promise.all([db?.drop(), redis?.cleanup()]);
+    await app?.close();
   });
 
-  const request = (path: string, init: RequestInit = {}) => web.fetch(new Request(`http://vote.test${path}`, init));
+  const request = (path: string, init: RequestInit = {}) => app.request(path, init);
+  const consume = () => app.consume();
   const json = (body: unknown, headers: Record<string, string> = {}) => ({
     method: "POST",
     headers: { "Content-Type": "application/json", ...headers },
@@ -55,23 +35,6 @@ describe("a poll's owner and clock racing its voters (Node)", () => {
   const vote = async (poll: string, choice: string | string[]) =>
     (await request("/api/votes", json({ poll, vote: choice }))).status;
 
-  /** Everything on the stream, through the consumer's decision, into PostgreSQL; the verdicts' actions. */
-  async function consume(): Promise<string[]> {
-    const entries = (await redis.client.xRange(streamNames(redis.prefix).stream, "-", "+")) ?? [];
-    const verdicts = await processVotes(
-      entries.map((entry) => entry?.message.ballot),
-      {
-        archive: createPostgresVoteArchive(db.sql),
-        polls: createPollLookup({
-          defaultPoll: createDefaultPoll("Cats", "Dogs"),
-          source: createPostgresPollArchive(db.sql),
-          ttlMs: 0,
-        }),
-      },
-    );
-    return verdicts.map((verdict) => (verdict.action === "refused" ? verdict.refusal.kind : verdict.action));
-  }
-
   it("counts exactly the votes Redis took before closesAt, though the queue delivers them after it", async () => {
     const poll = await createPoll({ closesAt: new Date(Date.now() + 3_000).toISOString(), maxChoices: 2 });
     const statuses: number[] = [];
@@ -85,9 +48,9 @@ describe("a poll's owner and clock racing its voters (Node)", () => {
     expect(new Set(statuses)).toEqual(new Set([202, 409]));
     // The deadline has passed when the consumer applies them: every one counts all the same.
     expect(await consume()).toEqual(Array(accepted).fill("applied"));
-    const [row] = await db.sql`SELECT count(*)::int AS n FROM votes WHERE poll_id = ${poll.id}`;
+    const [row] = await app.db.sql`SELECT count(*)::int AS n FROM votes WHERE poll_id = ${poll.id}`;
     expect(row?.n).toBe(accepted);
-    const counts = await talliesAndVoteCounts(db.sql, poll.id);
+    const counts = await talliesAndVoteCounts(app.db.sql, poll.id);
     expect(counts.tallies).toEqual(counts.counted);
     expect(counts.participants).toBe(counts.voters);
     const results = (await (await request(`/api/results?poll=${poll.id}`)).json()) as { participants: number };
@@ -115,11 +78,11 @@ describe("a poll's owner and clock racing its voters (Node)", () => {
     );
     expect(verdicts.filter((verdict) => verdict === "before-reset").length).toBeGreaterThanOrEqual(20);
     // What counts is exactly what the vote store holds now: the voters of the new revision.
-    const voters = await redis.client.hGetAll(votersKey(redis.prefix, poll.id));
+    const voters = await app.redis.client.hGetAll(votersKey(app.redis.prefix, poll.id));
     const held: Record<string, number> = {};
     for (const [field, choice] of Object.entries(voters))
       if (!field.endsWith(":v")) held[choice] = (held[choice] ?? 0) + 1;
-    const counts = await talliesAndVoteCounts(db.sql, poll.id);
+    const counts = await talliesAndVoteCounts(app.db.sql, poll.id);
     expect(counts.tallies).toEqual(held);
     expect(counts.counted).toEqual(held);
     expect(counts.participants).toBe(counts.voters);
@@ -135,12 +98,12 @@ describe("a poll's owner and clock racing its voters (Node)", () => {
     });
     expect(deleted.status).toBe(204);
     expect(await consume()).toEqual(Array(15).fill("poll-deleted"));
-    const [row] = await db.sql`SELECT
+    const [row] = await app.db.sql`SELECT
       (SELECT count(*)::int FROM votes WHERE poll_id = ${poll.id}) AS votes,
       (SELECT count(*)::int FROM tallies WHERE poll_id = ${poll.id}) AS tallies,
       (SELECT count(*)::int FROM polls WHERE id = ${poll.id}) AS polls`;
     expect(row).toEqual({ votes: 0, tallies: 0, polls: 0 });
-    expect(await redis.client.exists(votersKey(redis.prefix, poll.id))).toBe(0);
+    expect(await app.redis.client.exists(votersKey(app.redis.prefix, poll.id))).toBe(0);
     for (const path of [
       `/p/${poll.id}`,
       `/p/${poll.id}/results`,
