@@ -21,8 +21,8 @@ export async function measureExport(store: BenchStore): Promise<Row[]> {
     });
     const { id, manageToken } = (await created.json()) as { id: string; manageToken: string };
     await sql`
-      INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-      SELECT ${id}, gen_random_uuid()::text, (ARRAY['a', 'b', 'c'])[1 + n % 3], 1, now() - n * interval '1 ms'
+      INSERT INTO votes (poll_id, voter_id, choices, version, cast_at)
+      SELECT ${id}, gen_random_uuid()::text, ARRAY[(ARRAY['a', 'b', 'c'])[1 + n % 3]], 1, now() - n * interval '1 ms'
       FROM generate_series(1, ${BALLOTS}) AS n`;
     await sql`VACUUM ANALYZE votes`;
 

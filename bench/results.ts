@@ -19,10 +19,10 @@ export async function measureResults(store: BenchStore): Promise<Row[]> {
   try {
     // 1. The same read with 1,000 and with 1,000,000 votes stored.
     const resultsAt = async (votes: number) => {
-      await sql`TRUNCATE votes, tallies`;
+      await sql`TRUNCATE votes, tallies, participants`;
       await sql`
-        INSERT INTO votes (poll_id, voter_id, option_id, version, cast_at)
-        SELECT 'default', gen_random_uuid()::text, CASE WHEN n % 3 = 0 THEN 'b' ELSE 'a' END, 1, now()
+        INSERT INTO votes (poll_id, voter_id, choices, version, cast_at)
+        SELECT 'default', gen_random_uuid()::text, ARRAY[CASE WHEN n % 3 = 0 THEN 'b' ELSE 'a' END], 1, now()
         FROM generate_series(1, ${votes}) AS n`;
       await sql`VACUUM ANALYZE votes, tallies`;
       await new Promise((resolve) => setTimeout(resolve, 2_000));
