@@ -11,7 +11,7 @@ export async function measureConsumer(store: BenchStore): Promise<Row[]> {
   const { redis, sql } = store;
   const names = streamNames(store.prefix);
   await redis.del(names.stream);
-  await sql`TRUNCATE votes, tallies`;
+  await sql`TRUNCATE votes, tallies, participants`;
   const voters = Array.from({ length: PREFILL / 10 }, () => randomUUID());
   const castAt = new Date().toISOString();
   for (let from = 0; from < PREFILL; from += 10_000) {
