@@ -248,7 +248,12 @@ const validPollBody = fc.record(
     maxChoices: fc.integer({ min: 1, max: 2 }),
     results: fc.constantFrom(...RESULTS_VISIBILITIES),
     protection: fc.constantFrom(...PROTECTIONS),
-    closesAt: fc.integer({ min: 1, max: 1000 }).map((hours) => new Date(Date.now() + hours * 3_600_000).toISOString()),
+    // Edges too: years 0001 and 9999, and ones an offset takes out of them (0 and 10000).
+    opensAt: fc.constantFrom("0001-01-01T00:00:00Z", "0000-06-01T00:00:00Z", "0000-12-31T23:30:00-01:00"),
+    closesAt: fc.oneof(
+      fc.integer({ min: 1, max: 1000 }).map((hours) => new Date(Date.now() + hours * 3_600_000).toISOString()),
+      fc.constantFrom("9999-12-31T23:59:59Z", "9999-12-31T23:59:59-23:59", "9999-12-31T23:00:00-01:00"),
+    ),
   },
   { requiredKeys: ["question", "options"] },
 );
