@@ -426,7 +426,11 @@ export function describeHostileInput(
   const params = { numRuns: options.numRuns };
 
   async function withTarget(
-    body: (target: HostileTarget, routes: WriteRoutes, polls: { multi: string; single: string }) => Promise<void>,
+    body: (
+      target: HostileTarget,
+      routes: WriteRoutes,
+      polls: { multi: string; single: string; address: string; challenge: string },
+    ) => Promise<void>,
   ) {
     const target = await openTarget();
     try {
@@ -438,7 +442,20 @@ export function describeHostileInput(
         maxChoices: 2,
       });
       const single = await createPoll(target, routes, { question: "Tea or coffee?", options: ["Tea", "Coffee"] });
-      await body(target, routes, { multi: multi.id, single: single.id });
+      // The other protections: one voter per address, a solved challenge per vote.
+      const address = await createPoll(target, routes, {
+        question: "Left or right?",
+        options: ["Left", "Right"],
+        protection: "address",
+      });
+      const challenge = await createPoll(target, routes, {
+        question: "Up or down?",
+        options: ["Up", "Down", "Sideways"],
+        minChoices: 2,
+        maxChoices: 3,
+        protection: "challenge",
+      });
+      await body(target, routes, { multi: multi.id, single: single.id, address: address.id, challenge: challenge.id });
     } finally {
       await target.close();
     }
@@ -448,7 +465,7 @@ export function describeHostileInput(
     it("takes any JSON body at the votes endpoint with a 2xx or a clear 4xx, and stores only valid ballots", () =>
       withTarget(async (target, routes, polls) => {
         let accepted = 0;
-        const pollIds = ["default", polls.multi, polls.single, "AAAAAAAAAAAA"];
+        const pollIds = ["default", polls.multi, polls.single, polls.address, polls.challenge, "AAAAAAAAAAAA"];
         const send = async (text: string) => {
           const status = await checkAnswer(
             await target.fetch(post(routes.castVote, text, "application/json", headers())),
@@ -475,6 +492,8 @@ export function describeHostileInput(
           "/vote",
           `/p/${polls.multi}/vote`,
           `/p/${polls.single}/vote`,
+          `/p/${polls.address}/vote`,
+          `/p/${polls.challenge}/vote`,
           "/p/default/vote",
           "/p/AAAAAAAAAAAA/vote",
           "/p/%00/vote",
