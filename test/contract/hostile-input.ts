@@ -50,7 +50,7 @@ export async function writeRoutes(target: HostileTarget): Promise<WriteRoutes> {
 /** A request as a script would send it: no Origin, no cookie (each accepted vote is a new voter). */
 export function post(
   path: string,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   contentType: string,
   headers: Record<string, string> = {},
   method = "POST",
@@ -466,15 +466,38 @@ export function describeHostileInput(
       withTarget(async (target, routes, polls) => {
         let accepted = 0;
         const pollIds = ["default", polls.multi, polls.single, polls.address, polls.challenge, "AAAAAAAAAAAA"];
-        const send = async (text: string) => {
+        const send = async (text: string | Uint8Array<ArrayBuffer>, type = "application/json") => {
           const status = await checkAnswer(
-            await target.fetch(post(routes.castVote, text, "application/json", headers())),
+            await target.fetch(post(routes.castVote, text, type, headers())),
             routes.castVote,
           );
           if (status === 202) accepted++;
           else expect(status).toBeGreaterThanOrEqual(400);
         };
-        await fc.assert(fc.asyncProperty(jsonText, send), params);
+        await fc.assert(
+          fc.asyncProperty(jsonText, (text) => send(text)),
+          params,
+        );
+        // Any bytes (broken UTF-8 among them), under any content type.
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(
+              fc.uint8Array({ maxLength: 5000 }),
+              voteBody(pollIds).map((body) => JSON.stringify(body)),
+            ),
+            fc.constantFrom(
+              "application/json",
+              "application/json; charset=utf-16",
+              "APPLICATION/JSON",
+              "application/json-seq",
+              "text/plain",
+              "application/x-www-form-urlencoded",
+              "",
+            ),
+            (body, type) => send(typeof body === "string" ? body : new Uint8Array(body), type),
+          ),
+          params,
+        );
         await fc.assert(
           fc.asyncProperty(voteBody(pollIds), (body) => send(JSON.stringify(body))),
           params,
