@@ -252,7 +252,11 @@ export function parseInstant(value: unknown): string | undefined {
     return undefined;
   }
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return undefined;
+  // The offset can carry a time out of years 0001-9999 (9999-12-31T23:59-23:59 is in year 10000):
+  // PostgreSQL refuses those (no year 0; toISOString writes +010000), so they are not times here either.
+  const iso = new Date(ms).toISOString();
+  return /^(?!0000)\d{4}-/.test(iso) ? iso : undefined;
 }
 
 /** What a creator may send: the first step's two fields and the second step's settings, all optional but those two. */

@@ -88,6 +88,10 @@ describe("checking a new poll", () => {
     ["a time without an offset", "?", options, { closesAt: "2026-12-24T18:00:00" }, "closesAt"],
     ["an opening that is not a time", "?", options, { opensAt: "tomorrow" }, "opensAt"],
     ["a closing in the past", "?", options, { closesAt: "2026-12-05T11:59:59Z" }, "closesAt"],
+    // Years PostgreSQL can't store (found by test/contract/hostile-input.ts: they were a 500).
+    ["a closing its offset takes into year 10000", "?", options, { closesAt: "9999-12-31T23:59:59-23:59" }, "closesAt"],
+    ["an opening in year 0", "?", options, { opensAt: "0000-06-01T00:00:00Z" }, "opensAt"],
+    ["an opening its offset takes before year 0", "?", options, { opensAt: "0000-01-01T00:30:00+01:00" }, "opensAt"],
     [
       "a closing before the opening",
       "?",
