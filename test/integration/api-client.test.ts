@@ -1,17 +1,61 @@
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { hc } from "hono/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiApp, TYPED_OPERATIONS } from "../../src/http/api-client.ts";
 import { type InProcessApp, startInProcessApp } from "../helpers/in-process-app.ts";
 
+type OpenApi = {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+};
+
 /** The typed client TypeScript users get (`hc<ApiApp>`), against the real app on Redis and PostgreSQL. */
 describe("the API's typed client (hono/client)", () => {
   let app: InProcessApp;
   let client: ReturnType<typeof hc<ApiApp>>;
+  /** Every answer that broke the document: an undocumented status, or a JSON body its schema refuses. */
+  const breaches: string[] = [];
+  const checked = new Set<string>();
 
   beforeAll(async () => {
     app = await startInProcessApp({ POLL_CREATE_RATE_LIMIT: "10" });
+    const document = (await (await app.request("/api/openapi.json")).json()) as OpenApi;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(document, "openapi.json");
+    /** Each answer is held to the document: its status listed for the operation, its JSON body valid. */
+    const holdToDocument = async (request: Request, response: Response) => {
+      const path = new URL(request.url).pathname;
+      const method = request.method.toLowerCase();
+      const template = Object.keys(document.paths).find((candidate) =>
+        new RegExp(`^${candidate.replace(/\{\w+\}/g, "[^/]+").replaceAll(".", "\\.")}$`).test(path),
+      );
+      const where = `${request.method} ${template ?? path} -> ${response.status}`;
+      const answer = template ? document.paths[template]?.[method]?.responses[response.status] : undefined;
+      if (!answer) return void breaches.push(`${where}: not in the document`);
+      checked.add(where);
+      if (!answer.content?.["application/json"]) return;
+      const pointer = [
+        "paths",
+        template!,
+        method,
+        "responses",
+        String(response.status),
+        "content",
+        "application/json",
+        "schema",
+      ]
+        .map((segment) => encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1")))
+        .join("/");
+      const validate = ajv.getSchema(`openapi.json#/${pointer}`);
+      const body = await response.clone().json();
+      if (!validate?.(body)) breaches.push(`${where}: ${ajv.errorsText(validate?.errors)} in ${JSON.stringify(body)}`);
+    };
     client = hc<ApiApp>("http://vote.test", {
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => app.web.fetch(new Request(input, init)),
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        const response = await app.web.fetch(request.clone());
+        await holdToDocument(request, response);
+        return response;
+      },
     });
   });
   afterAll(async () => {
@@ -74,5 +118,14 @@ describe("the API's typed client (hono/client)", () => {
     expect(challenge.status).toBe(200);
     expect((await client.api.polls[":poll"].$delete({ param, ...owner })).status).toBe(204);
     expect((await client.api.polls[":poll"].$get({ param })).status).toBe(404);
+  });
+
+  it("got only answers the document describes, each JSON body valid against its schema", () => {
+    expect(breaches).toEqual([]);
+    // The calls above reached successes and refusals alike.
+    expect([...checked]).toEqual(
+      expect.arrayContaining(["POST /api/votes -> 202", "POST /api/votes -> 400", "PATCH /api/polls/{poll} -> 409"]),
+    );
+    expect(checked.size).toBeGreaterThanOrEqual(15);
   });
 });
