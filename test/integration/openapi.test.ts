@@ -105,6 +105,9 @@ function responseSchema(method: string, path: string, status: number): Json | un
   return content?.["application/json"]?.schema;
 }
 
+/** The operations the flow called, to tell which ones it left out. */
+const called = new Set<string>();
+
 const validator = new Map<string, ReturnType<ReturnType<typeof ajv>["compile"]>>();
 
 /** Calls the API and checks the answer's status and JSON body against what the document says. */
@@ -125,6 +128,7 @@ async function call(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     }),
   );
+  called.add(`${method.toUpperCase()} ${docPath}`);
   const schema = responseSchema(method, docPath, res.status);
   const type = res.headers.get("content-type") ?? "";
   let body: unknown;
@@ -141,6 +145,15 @@ async function call(
     expect(ok, `${key} body ${JSON.stringify(body)}: ${JSON.stringify(validate?.errors)}`).toBe(true);
   } else {
     body = await res.text();
+    const declared = Object.keys(
+      ((doc.paths[docPath]?.[method]?.responses as Record<string, Json>)[String(res.status)]?.content as Json) ?? {},
+    );
+    if (res.status === 204) expect(declared, `${method} ${docPath} 204 declares no body`).toEqual([]);
+    else
+      expect(
+        declared.some((t) => type.startsWith(t)),
+        `${method} ${docPath} ${res.status} is ${type}, documented as ${declared}`,
+      ).toBe(true);
   }
   return { status: res.status, body, res };
 }
@@ -250,6 +263,7 @@ describe("the OpenAPI document of the Node app", () => {
     expect(hidden.body).toMatchObject({ hidden: true });
     const owned = await call("get", "/api/results", `/api/results?poll=${poll.id}`, { token });
     expect(owned.status).toBe(200);
+    expect(owned.body).not.toMatchObject({ hidden: true });
 
     expect((await call("post", "/api/polls/{poll}/reveal", `${P}/reveal`)).status).toBe(401);
     expect((await call("post", "/api/polls/{poll}/reveal", `${P}/reveal`, { token: "wrong" })).status).toBe(403);
@@ -274,5 +288,11 @@ describe("the OpenAPI document of the Node app", () => {
     expect(
       (await call("post", "/api/votes", "/api/votes", { body: { poll: g.id, vote: g.options[0]?.id } })).status,
     ).toBe(403);
+    expect((await call("get", "/api/openapi.json", "/api/openapi.json")).status).toBe(200);
+
+    expect(
+      documented().filter((op) => !called.has(op)),
+      "documented operations the flow never called",
+    ).toEqual([]);
   });
 });
