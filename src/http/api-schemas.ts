@@ -190,6 +190,15 @@ export const Challenge = v.pipe(
   v.description("An ALTCHA challenge (altcha-lib v2): solve it with the altcha widget or altcha-lib's solver."),
 );
 
+export const OpenApiDocument = v.pipe(
+  v.looseObject({
+    openapi: v.string(),
+    info: v.looseObject({ title: v.string(), version: v.string() }),
+    paths: v.record(v.string(), v.unknown()),
+  }),
+  v.description("An OpenAPI 3.1 document."),
+);
+
 export const ErrorBody = v.object({
   error: v.string(),
   field: v.optional(v.pipe(v.string(), v.description("The field that was refused, when one was."))),
