@@ -146,7 +146,8 @@ async function call(
   } else {
     body = await res.text();
     const declared = Object.keys(
-      ((doc.paths[docPath]?.[method]?.responses as Record<string, Json>)[String(res.status)]?.content as Json) ?? {},
+      (((doc.paths[docPath]?.[method]?.responses ?? {}) as Record<string, Json>)[String(res.status)]
+        ?.content as Json) ?? {},
     );
     if (res.status === 204) expect(declared, `${method} ${docPath} 204 declares no body`).toEqual([]);
     else
