@@ -9,7 +9,7 @@ import { pollFromDraft } from "../../src/domain/polls.ts";
 import { draft } from "../helpers/polls.ts";
 import { POSTGRES_ADMIN_URL, uniqueName } from "../helpers/services.ts";
 import { latestMigration, migrate, pollArchive, voteArchive } from "./app.ts";
-import { K8S, ROOT } from "./render.ts";
+import { K8S } from "./render.ts";
 
 /**
  * The PostgreSQL roles of k8s/base/postgres, made by the very roles.sh the db
@@ -191,12 +191,32 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
     expect((await polls.setStatus(poll.id, "closed"))?.status).toBe("closed");
     expect((await polls.setStatus(poll.id, "open"))?.status).toBe("open");
     expect((await polls.reveal(poll.id))?.revealed).toBe(true);
-    expect((await polls.editPoll({ ...poll, question: "Roles?" }))?.toString()).not.toBe("voted");
+    // No ballot yet: the edit is written, and the revision grows.
+    expect(await polls.editPoll({ ...poll, question: "Roles?" })).toMatchObject({ question: "Roles?", revision: 1 });
     const chunks = [];
     for await (const chunk of polls.readBallots(poll.id)) chunks.push(chunk);
     expect(chunks).toEqual([]);
     expect(await voteArchive(web).readTallies(poll.id)).toEqual({ options: {}, participants: 0 });
     await voteArchive(web).ping();
+    // An owner's reset and delete: the web role drops a poll's ballots, counts and participants, then the poll.
+    const spare = { ...poll, id: "k8s-roles-2" };
+    await polls.createPoll(spare);
+    const refused = await voteArchive(connect("consumer")).applyBallots([
+      {
+        poll: spare.id,
+        voter: crypto.randomUUID(),
+        choices: ["a"],
+        version: 1,
+        castAt: new Date().toISOString(),
+        revision: 0,
+      },
+    ]);
+    expect([...refused.values()]).toEqual([]);
+    expect(await voteArchive(web).readTallies(spare.id)).toEqual({ options: { a: 1 }, participants: 1 });
+    expect(await polls.resetPoll(spare.id)).toMatchObject({ revision: 1, countedFrom: 1 });
+    expect(await voteArchive(web).readTallies(spare.id)).toEqual({ options: {}, participants: 0 });
+    expect(await polls.deletePoll(spare.id)).toBe(true);
+    expect(await polls.readPoll(spare.id)).toBeUndefined();
     const [row] =
       await web`SELECT EXISTS (SELECT FROM schema_migrations WHERE version = ${latestMigration()}) AS applied`;
     expect(row?.applied).toBe(true);
@@ -321,7 +341,13 @@ describe("the PostgreSQL roles, made by roles.sh and grants.sql against the real
   });
 });
 
-it("uses no leftover state of the shared server: its roles and databases are its own", () => {
-  expect(prefix).toMatch(/^k8s_/);
-  expect(ROOT).toBeTruthy();
+it("uses no leftover state of the shared server: its roles and databases are its own", async () => {
+  // The prefix is this run's alone, and everything on the server under it was made by this file.
+  expect(prefix).not.toBe(uniqueName("k8s"));
+  const ours = await admin<{ rolname: string }[]>`SELECT rolname FROM pg_roles WHERE starts_with(rolname, ${prefix})`;
+  expect(ours.map((row) => row.rolname).sort()).toEqual(roles.map((role) => `${prefix}_${role}`).sort());
+  const databases = await admin<{ datname: string }[]>`
+    SELECT datname FROM pg_database WHERE starts_with(datname, ${prefix})`;
+  expect(databases.map((row) => row.datname)).toContain(database);
+  expect(databases.every((row) => [database, `${database}_old`].includes(row.datname))).toBe(true);
 });
