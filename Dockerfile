@@ -14,10 +14,8 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm install` rather than `npm ci`: the lock file lacks dbmate's
-# other-platform optional packages, which `npm ci` refuses (see k8s/README.md).
-RUN npm install --ignore-scripts --no-audit --no-fund --loglevel=error
-COPY tsconfig.json tsconfig.build.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+COPY tsconfig.base.json tsconfig.node.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
@@ -26,7 +24,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # jemalloc, the allocator the processes run with (LD_PRELOAD below): one
 # file, which needs only what node itself links (libc, libstdc++, libgcc_s).
