@@ -12,9 +12,11 @@ function isCancelledStreamNoise(error: unknown): boolean {
     : String(error).includes("Stream was cancelled.");
 }
 
+/** Builds dist/ once per run, for the projects whose tests start the real entry points. */
+const BUILD_DIST = ["test/helpers/global-setup.ts"];
+
 export default defineConfig({
   test: {
-    globalSetup: ["test/helpers/global-setup.ts"],
     onUnhandledError: (error) => !isCancelledStreamNoise(error),
     projects: [
       {
@@ -60,6 +62,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          globalSetup: BUILD_DIST,
           name: "integration",
           include: ["test/integration/**/*.test.{ts,tsx}"],
           testTimeout: 60_000,
@@ -68,15 +71,28 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 60_000 },
-      },
-      {
-        extends: true,
-        test: { name: "k8s", include: ["test/k8s/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          globalSetup: BUILD_DIST,
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         extends: true,
         test: {
+          globalSetup: BUILD_DIST,
+          name: "k8s",
+          include: ["test/k8s/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          globalSetup: BUILD_DIST,
           name: "container",
           include: ["test/container/**/*.test.ts"],
           testTimeout: 300_000,
@@ -85,7 +101,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          globalSetup: BUILD_DIST,
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },
