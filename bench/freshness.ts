@@ -1,5 +1,5 @@
 // Freshness: the time from a vote's answer to the vote showing in
-// /api/results. A probe voter votes on a quiet poll every 200 ms while a
+// /api/results. A new probe voter votes on a quiet poll every 200 ms while a
 // steady load votes on the default poll; each probe vote is timed until the
 // results count it (they are read every 20 ms). The web and consumer
 // processes run as the container runs them.
@@ -7,7 +7,7 @@ import autocannon from "autocannon";
 import type { BenchStore, Row } from "./lib.ts";
 import { fmt, formVotes, freePort, start, stop, waitUntil } from "./lib.ts";
 
-const PROBES = 40;
+const PROBES = Number(process.env.BENCH_PROBES ?? 100);
 /** The load's rate: well inside what one web process takes on this machine class (see the vote-path rows). */
 const LOAD_RATE = 4_000;
 
@@ -32,29 +32,45 @@ export async function measureFreshness(store: BenchStore): Promise<Row[]> {
         (error, result) => (error ? reject(error) : resolve(result)),
       );
     });
-    const delays: number[] = [];
+    // The probes keep their own cadence, one every 200 ms whatever the results
+    // show, so they land at every point of the cache's cycle. A reader polls
+    // the results every 20 ms and notes when the participants reach each count.
+    const answeredAt: number[] = [];
+    const seenAt: number[] = [];
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        const results = (await (await fetch(`${base}/api/results?poll=${id}`)).json()) as { participants: number };
+        const at = performance.now();
+        for (let n = seenAt.length + 1; n <= results.participants; n++) seenAt[n - 1] = at;
+        if (seenAt.length >= PROBES) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const firstAt = performance.now();
+    const votes: Promise<void>[] = [];
     for (let probe = 1; probe <= PROBES; probe++) {
-      const started = performance.now();
+      const due = firstAt + (probe - 1) * 200 - performance.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
       // A new voter each time: the participants grow by one per probe.
-      const voted = await fetch(`${base}/api/votes`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ poll: id, vote: probe % 2 === 0 ? "a" : "b" }),
-      });
-      const answered = performance.now();
-      if (voted.status !== 202) throw new Error(`probe vote refused: ${voted.status}`);
-      await waitUntil(
-        async () => {
-          const results = (await (await fetch(`${base}/api/results?poll=${id}`)).json()) as { participants: number };
-          return results.participants >= probe;
-        },
-        30_000,
-        20,
+      votes.push(
+        fetch(`${base}/api/votes`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ poll: id, vote: probe % 2 === 0 ? "a" : "b" }),
+        }).then((voted) => {
+          answeredAt.push(performance.now());
+          if (voted.status !== 202) throw new Error(`probe vote refused: ${voted.status}`);
+        }),
       );
-      delays.push(performance.now() - answered);
-      const wait = 200 - (performance.now() - started);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
+    await Promise.all(votes);
+    await Promise.race([reader, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    reading = false;
+    if (seenAt.length < PROBES) throw new Error(`only ${seenAt.length} of ${PROBES} probe votes were counted`);
+    // The n-th answer against the n-th count: probes 200 ms apart are counted in the order they were answered.
+    answeredAt.sort((x, y) => x - y);
+    const delays = seenAt.map((seen, n) => seen - answeredAt[n]!);
     load?.stop();
     const result = await loaded;
     delays.sort((x, y) => x - y);

@@ -4,6 +4,12 @@ export interface SingleFlightCache<T> {
   /** Whether a loaded value is remembered for `key` right now (no load would start). */
   has(key: string): boolean;
   forget(key: string): void;
+  /**
+   * Keeps `key`'s value (loaded or still loading) for at most `withinMs`
+   * from the start of its load: the source said it changed, and a load that
+   * began before that may have missed it.
+   */
+  expire(key: string, withinMs: number): void;
 }
 
 /**
@@ -24,14 +30,15 @@ export function createSingleFlightCache<T>(options: {
   const { ttlMs, ttlFor } = options;
   const limit = options.limit ?? 10_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { at: number; value: Promise<T>; settled: boolean; ttl: number }>();
-  const fresh = (entry: { at: number; ttl: number }) => now() - entry.at < entry.ttl;
+  // `cap`: the most an expire() left the entry, whatever `ttl` its value gets.
+  const entries = new Map<string, { at: number; value: Promise<T>; settled: boolean; ttl: number; cap: number }>();
+  const fresh = (entry: { at: number; ttl: number; cap: number }) => now() - entry.at < Math.min(entry.ttl, entry.cap);
   return {
     get(key, load) {
       const hit = entries.get(key);
       if (hit && (!hit.settled || fresh(hit))) return hit.value;
       const value = load();
-      const entry = { at: now(), value, settled: false, ttl: ttlMs };
+      const entry = { at: now(), value, settled: false, ttl: ttlMs, cap: Number.POSITIVE_INFINITY };
       entries.delete(key);
       entries.set(key, entry);
       if (entries.size > limit) entries.delete(entries.keys().next().value as string);
@@ -52,6 +59,10 @@ export function createSingleFlightCache<T>(options: {
     },
     forget(key) {
       entries.delete(key);
+    },
+    expire(key, withinMs) {
+      const hit = entries.get(key);
+      if (hit) hit.cap = Math.min(hit.cap, withinMs);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { createChallenges } from "../altcha/challenges.ts";
+import { describeError } from "../core/logger.ts";
 import { POLL_CREATE_WINDOW_MS } from "../core/manage-polls.ts";
 import { createPollLookup } from "../core/poll-lookup.ts";
 import type { Logger } from "../core/ports.ts";
@@ -20,10 +21,18 @@ import { createRateLimiter } from "./rate-limiter.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { serveStaticFiles } from "./static-files.ts";
 import { createTallyCache } from "./tally-cache.ts";
+import { announcingChanges, listenForChanges } from "./tally-notices.ts";
 import { createVoteStore } from "./vote-store.ts";
 
 /** How long results are cached in each process (one query per poll per second, whatever the crowd). */
 export const RESULTS_TTL_MS = 1_000;
+/**
+ * How soon after the consumer says a poll's counts changed they are read
+ * again (src/node/tally-notices.ts): while votes flow, a poll costs up to
+ * four queries a second per process, and a vote shows within about this
+ * plus the consumer's batch (`BENCH_ONLY=freshness npm run bench`).
+ */
+export const RESULTS_REFRESH_AFTER_CHANGE_MS = 250;
 /** A consumer loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts it. */
 const STUCK_AFTER_MS = 60_000;
 
@@ -43,7 +52,12 @@ export interface Served {
  */
 export function buildWeb(
   config: NodeConfig,
-  connections: { redis: RedisClient; sql: Sql },
+  connections: {
+    redis: RedisClient;
+    sql: Sql;
+    /** A connection of its own for the consumer's notices of changed counts; without one, counts wait out the interval. */
+    subscriber?: RedisClient;
+  },
   options: {
     logger: Logger;
     hostname: string;
@@ -59,14 +73,21 @@ export function buildWeb(
   const metrics = createMetrics({ app: "vote-web", version: config.appVersion });
   metrics.trackDependency("postgres", archive.ping);
   let accepting = true;
+  const readTallies = createTallyCache(archive.readTallies, {
+    ttlMs: RESULTS_TTL_MS,
+    refreshAfterChangeMs: RESULTS_REFRESH_AFTER_CHANGE_MS,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  if (connections.subscriber) {
+    listenForChanges(connections.subscriber, config.redisPrefix, readTallies.changed, options.logger).catch(
+      (error: unknown) => options.logger.warn("tallies.notices_unavailable", describeError(error)),
+    );
+  }
   const app = createApp({
     config,
     voteStore: createVoteStore(redis, config.redisPrefix),
     ballotBox: createBallotBox(redis, config.redisPrefix, config.voterStateTtlSeconds),
-    readTallies: createTallyCache(archive.readTallies, {
-      ttlMs: RESULTS_TTL_MS,
-      ...(options.now ? { now: options.now } : {}),
-    }),
+    readTallies,
     logger: options.logger,
     hostname: options.hostname,
     // Votes need only Redis; while PostgreSQL is away they wait in the stream and results show the last counts.
@@ -140,7 +161,10 @@ export function buildConsumer(
     claimIdleMs: config.consumerClaimIdleMs,
     ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
     logger,
-    handle: archiveEntries({ archive, polls: pollsFromDatabase(config, sql) }),
+    handle: archiveEntries({
+      archive: announcingChanges(archive, redis, config.redisPrefix, logger),
+      polls: pollsFromDatabase(config, sql),
+    }),
     onBatch(batch) {
       metrics.recordBatch(batch);
       logger.info("batch.done", {

@@ -10,9 +10,20 @@ export interface TallyCacheOptions {
    * a poll's reads for ever, only one query per poll per `timeoutMs`.
    */
   timeoutMs?: number;
+  /**
+   * Once told that a poll's counts changed (`changed`), they are read again
+   * this long after the last read began instead of `ttlMs`: the crowd still
+   * costs one query per poll per interval, the shorter one while votes flow.
+   */
+  refreshAfterChangeMs?: number;
   now?: () => number;
   /** At most this many polls are kept; the oldest go first. */
   limit?: number;
+}
+
+/** Counts by poll, which can be told that a poll's counts changed. */
+export interface TallyCache extends TallyReader {
+  changed(poll: string): void;
 }
 
 /**
@@ -20,10 +31,11 @@ export interface TallyCacheOptions {
  * all callers (single-flight): at most one database read per poll per
  * interval, and never two at once. Failures are not cached.
  */
-export function createTallyCache(read: TallyReader, options: TallyCacheOptions): TallyReader {
-  const { timeoutMs = 5_000 } = options;
+export function createTallyCache(read: TallyReader, options: TallyCacheOptions): TallyCache {
+  const { timeoutMs = 5_000, refreshAfterChangeMs = options.ttlMs } = options;
   const cache = createSingleFlightCache<Awaited<ReturnType<TallyReader>>>(options);
-  return (poll) => cache.get(poll, () => within(read(poll), timeoutMs));
+  const reader = (poll: string) => cache.get(poll, () => within(read(poll), timeoutMs));
+  return Object.assign(reader, { changed: (poll: string) => cache.expire(poll, refreshAfterChangeMs) });
 }
 
 function within<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -15,11 +15,17 @@ const logger = createLogger(config, "vote-web");
 // Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per
 // command, and a Redis that is away can't make it queue commands without bound.
 const redis = await connectRedis(config, logger, "web", { commandTimeoutMs: 0, queueLimit: WEB_REDIS_QUEUE_LIMIT });
+// The consumer's notices of changed counts (src/node/tally-notices.ts): a subscribed connection does nothing else.
+const subscriber = await connectRedis(config, logger, "web-notices");
 // Votes need only Redis: the web starts without PostgreSQL and checks the schema once it answers.
 const sql = openPostgres(config, "vote-web");
 const schema = whenPostgresAnswers(sql, config, logger, () => saveDefaultPoll(config, sql));
 if (usesDevCookieSecret(config)) logger.warn("config.dev_cookie_secret", { hint: "set COOKIE_SECRET in production" });
-const web = buildWeb(config, { redis, sql }, { logger, hostname: hostname(), schemaOlder: schema.schemaOlder });
+const web = buildWeb(
+  config,
+  { redis, sql, subscriber },
+  { logger, hostname: hostname(), schemaOlder: schema.schemaOlder },
+);
 
 const server = serve(
   {
@@ -41,5 +47,5 @@ onShutdown(logger, async () => {
   // Give load balancers time to see /readyz fail before we stop accepting.
   await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await Promise.allSettled([redis.quit(), sql.end({ timeout: 5 })]);
+  await Promise.allSettled([redis.quit(), subscriber.quit(), sql.end({ timeout: 5 })]);
 });

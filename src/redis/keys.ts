@@ -48,3 +48,8 @@ export function voteLimitKeys(prefix: string, address: string, voter: string, wi
     voter: rateKey(prefix, "votes-voter", voter, window),
   };
 }
+
+/** The channel on which the Node consumer names the polls whose counts a batch just changed. */
+export function tallyNoticesChannel(prefix: string): string {
+  return `${prefix}tallies:changed`;
+}

@@ -59,4 +59,62 @@ describe("the results cache", () => {
     expect(await read("x")).toEqual(counts(1, "x"));
     expect(await read("y")).toEqual(counts(1, "y"));
   });
+
+  describe("told that a poll's counts changed (the consumer's notice)", () => {
+    it("reads them again once `refreshAfterChangeMs` has passed since the last read began, not before", async () => {
+      let queries = 0;
+      let clock = 0;
+      const read = createTallyCache(async () => counts(++queries), {
+        ttlMs: 1_000,
+        refreshAfterChangeMs: 250,
+        now: () => clock,
+      });
+      expect(await read("default")).toEqual(counts(1));
+      clock = 100;
+      read.changed("default");
+      expect(await read("default")).toEqual(counts(1));
+      clock = 250;
+      expect(await read("default")).toEqual(counts(2));
+      // No notice since: the interval is the full one again.
+      clock = 600;
+      expect(await read("default")).toEqual(counts(2));
+      clock = 1_250;
+      expect(await read("default")).toEqual(counts(3));
+    });
+
+    it("reads again after a read that was under way when the change came: it may have missed it", async () => {
+      let clock = 0;
+      const queries: ((counts: TallyCounts) => void)[] = [];
+      const read = createTallyCache(() => new Promise((resolve) => queries.push(resolve)), {
+        ttlMs: 1_000,
+        refreshAfterChangeMs: 250,
+        now: () => clock,
+      });
+      const first = read("default");
+      clock = 300;
+      read.changed("default");
+      queries[0]?.(counts(1));
+      expect(await first).toEqual(counts(1));
+      const second = read("default");
+      expect(queries).toHaveLength(2);
+      queries[1]?.(counts(2));
+      expect(await second).toEqual(counts(2));
+    });
+
+    it("changes nothing for a poll it holds no counts of, or for the other polls", async () => {
+      let queries = 0;
+      let clock = 0;
+      const read = createTallyCache(async (poll) => counts(++queries, poll), {
+        ttlMs: 1_000,
+        refreshAfterChangeMs: 250,
+        now: () => clock,
+      });
+      read.changed("x");
+      await read("y");
+      clock = 500;
+      read.changed("x");
+      expect(await read("y")).toEqual(counts(1, "y"));
+      expect(queries).toBe(1);
+    });
+  });
 });
