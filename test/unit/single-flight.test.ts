@@ -58,6 +58,25 @@ describe("the single-flight cache", () => {
     expect(await third).toBe("new");
   });
 
+  it("keeps an expired key no longer than expire() said, even when its load settles after with a longer ttlFor", async () => {
+    const clock = createManualClock();
+    const cache = createSingleFlightCache<string>({ ttlMs: 1_000, ttlFor: () => 60_000, now: clock.ms });
+    let settle: (value: string) => void = () => {};
+    const first = cache.get("a", () => new Promise((resolve) => (settle = resolve)));
+    cache.expire("a", 250);
+    cache.expire("b", 250);
+    settle("old");
+    expect(await first).toBe("old");
+    clock.advance(249);
+    expect(cache.has("a")).toBe(true);
+    clock.advance(1);
+    expect(cache.has("a")).toBe(false);
+    expect(await cache.get("a", async () => "new")).toBe("new");
+    // A new load is not expired: it gets its own interval.
+    clock.advance(30_000);
+    expect(cache.has("a")).toBe(true);
+  });
+
   it("remembers a value for as long as ttlFor says for that value", async () => {
     const clock = createManualClock();
     const cache = createSingleFlightCache<string>({
