@@ -1,7 +1,7 @@
 // What every bench section shares: processes, load, the bench database and
 // Redis prefix, and the rows of the table `npm run bench` prints.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import postgres from "postgres";
 import { migrate } from "../src/node/migrations.ts";
@@ -48,7 +48,14 @@ export const allocator = imageAllocator();
 export function start(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", NODE_OPTIONS: containerNodeOptions(), ...allocator.env, ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: "warn",
+      // BENCH_NODE_OPTIONS adds flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a process spends its time.
+      NODE_OPTIONS: `${containerNodeOptions()} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(),
+      ...allocator.env,
+      ...env,
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
@@ -135,3 +142,39 @@ export async function openBenchStore(): Promise<BenchStore> {
     },
   };
 }
+
+/** CPU seconds a process has used (user and system, all its threads), from /proc. */
+export function cpuSeconds(pid: number | string): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+/** /proc counts CPU time in clock ticks: 100 a second on Linux (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used so far by every PostgreSQL process on this machine that
+ * is still running (a backend's time goes with it when it exits, so read
+ * this before closing the connections measured).
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") total += cpuSeconds(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+/** CPU seconds Redis has used (INFO cpu: user and system), wherever it runs. */
+export async function redisCpuSeconds(store: BenchStore): Promise<number> {
+  const info = await store.redis.info("cpu");
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
+  return field("used_cpu_user") + field("used_cpu_sys");
+}
+
+/** The middle value (of an odd count; the upper middle of an even one). */
+export const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

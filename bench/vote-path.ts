@@ -3,12 +3,25 @@
 // this run; a created poll next to the default poll; and the web process's
 // memory after the load next to hello's.
 
-import { readFileSync } from "node:fs";
 import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/sha";
 import autocannon from "autocannon";
 import type { BenchStore, Row } from "./lib.ts";
-import { errorsOf, fmt, formVotes, freePort, load, rssMiB, SECONDS, start, stop, waitUntil } from "./lib.ts";
+import {
+  cpuSeconds,
+  errorsOf,
+  fmt,
+  formVotes,
+  freePort,
+  load,
+  middle,
+  redisCpuSeconds,
+  rssMiB,
+  SECONDS,
+  start,
+  stop,
+  waitUntil,
+} from "./lib.ts";
 
 const ROUNDS = 3;
 /** Solved challenges for the challenge poll's load: each is good for one vote. */
@@ -48,21 +61,6 @@ async function solveChallenges(url: string, count: number): Promise<string[]> {
 }
 const ROUND_SECONDS = Math.max(2, Math.round(SECONDS / 2));
 
-/** CPU seconds a process has used (user and system, all its threads), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-/** /proc counts CPU time in clock ticks: 100 a second on Linux (getconf CLK_TCK). */
-const CLOCK_TICKS = 100;
-
-/** CPU seconds Redis has used (INFO cpu: user and system), wherever it runs. */
-async function redisCpuSeconds(store: BenchStore): Promise<number> {
-  const info = await store.redis.info("cpu");
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
-  return field("used_cpu_user") + field("used_cpu_sys");
-}
-
 /** CPU microseconds per request answered: the server process's and Redis's. */
 interface CpuRounds {
   server: number[];
@@ -83,8 +81,6 @@ async function measureCpu(
   into.redis.push(perRequest((await redisCpuSeconds(store)) - redis));
   return result;
 }
-
-const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** The round with the median requests per second. */
 function median(rounds: autocannon.Result[]): autocannon.Result {
