@@ -2,12 +2,13 @@
 // machine with Redis, PostgreSQL and the load generator (autocannon) all
 // local. Each figure is printed next to its target or its reference from the
 // same run. It prints figures; it never fails because the machine was slow.
-// BENCH_ONLY=vote,durability,consumer,freshness,results,stopped,export,workers,recovery,image runs some sections.
+// BENCH_ONLY=vote,durability,consumer,freshness,room,results,stopped,export,workers,recovery,image runs some sections.
 import { measureConsumer } from "./consumer.ts";
 import { measureImage } from "./container.ts";
 import { measureDurability } from "./durability.ts";
 import { measureExport } from "./export.ts";
 import { measureFreshness } from "./freshness.ts";
+import { measureRoom } from "./full-room.ts";
 import { allocator, CONNECTIONS, openBenchStore, type Row, SECONDS } from "./lib.ts";
 import { measureResults } from "./results.ts";
 import { measureStoppedPostgres } from "./stopped-postgres.ts";
@@ -16,9 +17,9 @@ import { measureWorkers } from "./workers.ts";
 import { measureWorkersRecovery } from "./workers-recovery.ts";
 
 const only = new Set(
-  (process.env.BENCH_ONLY ?? "vote,durability,consumer,freshness,results,stopped,export,workers,recovery,image").split(
-    ",",
-  ),
+  (
+    process.env.BENCH_ONLY ?? "vote,durability,consumer,freshness,room,results,stopped,export,workers,recovery,image"
+  ).split(","),
 );
 const rows: Row[] = [];
 
@@ -31,6 +32,7 @@ try {
   if (only.has("durability")) rows.push(...(await measureDurability(store)));
   if (only.has("consumer")) rows.push(...(await measureConsumer(store)));
   if (only.has("freshness")) rows.push(...(await measureFreshness(store)));
+  if (only.has("room")) rows.push(...(await measureRoom(store)));
   if (only.has("results")) rows.push(...(await measureResults(store)));
   if (only.has("stopped")) rows.push(...(await measureStoppedPostgres(store)));
   if (only.has("export")) rows.push(...(await measureExport(store)));

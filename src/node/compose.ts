@@ -33,6 +33,15 @@ export const RESULTS_TTL_MS = 1_000;
  * plus the consumer's batch (`BENCH_ONLY=freshness npm run bench`).
  */
 export const RESULTS_REFRESH_AFTER_CHANGE_MS = 250;
+/**
+ * Connections the kernel may hold for the process before it accepts them.
+ * Node's default, 511, overflowed when a room of a thousand pages connected
+ * at once: the kernel dropped the SYNs past it, clients resent them after 1,
+ * 3, 7, 15 s, and some waited past their 10 s timeout. The kernel caps this
+ * at net.core.somaxconn (4096 by default since Linux 5.4, in a pod's own
+ * network namespace too). `BENCH_ONLY=room npm run bench` measures the room.
+ */
+export const LISTEN_BACKLOG = 4_096;
 /** A consumer loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts it. */
 const STUCK_AFTER_MS = 60_000;
 

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import { usesDevCookieSecret } from "../core/config.ts";
-import { buildWeb, saveDefaultPoll } from "./compose.ts";
+import { buildWeb, LISTEN_BACKLOG, saveDefaultPoll } from "./compose.ts";
 import { loadConfig } from "./config.ts";
 import { openPostgres, whenPostgresAnswers } from "./database.ts";
 import { exitOnListenError } from "./exit.ts";
@@ -10,6 +10,7 @@ import { connectRedis, WEB_REDIS_QUEUE_LIMIT } from "./redis-client.ts";
 import { onShutdown } from "./shutdown.ts";
 
 // The web process (`npm run start:web`, the container's default command).
+
 const config = loadConfig("web");
 const logger = createLogger(config, "vote-web");
 // Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per
@@ -27,19 +28,15 @@ const web = buildWeb(
   { logger, hostname: hostname(), schemaOlder: schema.schemaOlder },
 );
 
-const server = serve(
-  {
-    fetch: web.fetch,
-    port: config.port,
-    hostname: "0.0.0.0",
-    // Node closes an idle connection after 5 s by default, and a proxy that reuses it at that moment
-    // gets a reset and answers 502: the proxy must be the one to close (see KEEP_ALIVE_TIMEOUT_MS).
-    serverOptions: { keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1_000 },
-  },
-  (info) => {
-    logger.info("web.listening", { port: info.port, url: `http://localhost:${info.port}/vote` });
-  },
-);
+const server = createAdaptorServer({
+  fetch: web.fetch,
+  // Node closes an idle connection after 5 s by default, and a proxy that reuses it at that moment
+  // gets a reset and answers 502: the proxy must be the one to close (see KEEP_ALIVE_TIMEOUT_MS).
+  serverOptions: { keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1_000 },
+});
+server.listen({ port: config.port, host: "0.0.0.0", backlog: LISTEN_BACKLOG }, () => {
+  logger.info("web.listening", { port: config.port, url: `http://localhost:${config.port}/vote` });
+});
 exitOnListenError(server, config.port);
 
 onShutdown(logger, async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { LISTEN_BACKLOG } from "../../src/node/compose.ts";
 import { freePort } from "../helpers/ports.ts";
 import { runScript, startEntry } from "../helpers/processes.ts";
 import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase, uniqueName, waitFor } from "../helpers/services.ts";
@@ -149,7 +150,7 @@ describe("the Node entry points", () => {
     expectOneClearLine(output, "Migration failed", "held the migration lock for more than 1 s");
   });
 
-  it("keeps an idle keep-alive connection open for KEEP_ALIVE_TIMEOUT_MS, past Node's default of 5 s", async () => {
+  it("keeps an idle keep-alive connection open for KEEP_ALIVE_TIMEOUT_MS, past Node's default of 5 s, and listens with a deep backlog", async () => {
     const db = await database();
     const port = await freePort();
     const web = startEntry("web", {
@@ -181,6 +182,14 @@ describe("the Node entry points", () => {
     agent.destroy();
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.socket).toBe(first.socket);
+    // The listening socket's backlog (ss shows it as Send-Q): LISTEN_BACKLOG as the kernel caps it, not Node's 511.
+    const { execFileSync } = await import("node:child_process");
+    const { readFileSync } = await import("node:fs");
+    const listening = execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/);
+    const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
+    expect(Number(listening[2])).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
   });
 
   it("`npm run start:web` exits with one clear line when its port is taken", async () => {
