@@ -68,7 +68,14 @@ export function imageAllocator(): { env: Record<string, string>; note: string } 
   return { env: { LD_PRELOAD: found, ...(MALLOC_CONF ? { MALLOC_CONF } : {}) }, note: `${name}, as in the image` };
 }
 
-export async function measureImage(connections = 50): Promise<Row[]> {
+/**
+ * `room`, when given, runs against the web container once the consumer is up
+ * (the full room of bench/full-room.ts) and gets the container's working set.
+ */
+export async function measureImage(
+  connections = 50,
+  room?: (base: string, workingSetMiB: () => Promise<number>) => Promise<Row[]>,
+): Promise<Row[]> {
   const problem = podmanProblem();
   if (problem) {
     console.log(`image: skipped, ${problem}`);
@@ -148,6 +155,9 @@ export async function measureImage(connections = 50): Promise<Row[]> {
       120_000,
     ).finally(() => sql.end());
     const consumer = await memoryOf(names.consumer);
+    const roomRows = room
+      ? await room(`http://127.0.0.1:${ports.web}`, async () => (await memoryOf(names.web)).cgroupMiB)
+      : [];
     const limit = manifests.get("web")!.resources.limits.memory;
     rows.push(["web container idle", memory(idle), "", null]);
     rows.push([
@@ -170,6 +180,7 @@ export async function measureImage(connections = 50): Promise<Row[]> {
       `working set < ${LIMIT_MIB} MiB`,
       consumer.cgroupMiB < LIMIT_MIB,
     ]);
+    rows.push(...roomRows);
     for (const role of ["web", "consumer"] as const) {
       const stop = await stopTimed(names[role]);
       rows.push([

@@ -1,136 +1,60 @@
 // A full room: a thousand open results pages on one web process, each polling
 // the results fragment once a second as htmx does, half of them sending the
-// ETag they last saw, all connecting at once, while votes flow. Used by the
-// host section (`BENCH_ONLY=room`) and by the image's (`BENCH_ONLY=image`),
-// where the web process is a container under the manifests' memory limit.
-import { Agent, get } from "node:http";
-import autocannon from "autocannon";
+// ETag they last saw, all connecting at once, while votes flow (the client:
+// test/helpers/room.ts). The host section is `BENCH_ONLY=room`; the image's
+// section (`BENCH_ONLY=image`) runs it against the web container under the
+// manifests' memory limit.
+import { fullRoom, ROOM, type RoomFigures, SECONDS, VOTE_RATE } from "../test/helpers/room.ts";
 import type { BenchStore, Row } from "./lib.ts";
 import { fmt, freePort, rssMiB, start, stop, waitUntil } from "./lib.ts";
 
-export const ROOM = 1_000;
-const SECONDS = 15;
-/** The votes meanwhile: a busy poll, well inside one process's capacity. */
-const VOTE_RATE = 1_000;
 const P99_TARGET_MS = 250;
-/** A poll not answered within this counts as a timeout (autocannon's default). */
-const TIMEOUT_MS = 10_000;
-
-export interface RoomFigures {
-  requests: number;
-  p50: number;
-  p99: number;
-  max: number;
-  /** p99 of each page's first poll, when all connect at once. */
-  firstP99: number;
-  timeouts: number;
-  errors: number;
-  notModified: number;
-  votes: number;
-  voteErrors: number;
-}
-
-function run(options: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
-
-/** One answer a viewer got: how long it took, and its status (0: no answer within the timeout, or an error). */
-interface Answer {
-  ms: number;
-  status: number;
-  first: boolean;
-}
 
 /**
- * One open results page: its own keep-alive connection, a poll every second
- * (htmx's `every 1s`), and, when `conditional`, the ETag it last saw. The
- * load generator is plain node:http, one agent per viewer: autocannon's
- * per-connection rate reported a bare hello server's p99 at about a second
- * with a thousand connections, its own scheduling rather than the server's.
+ * The room's rows, each figure beside its target. `hello`: the same client's
+ * first polls against a bare Hono hello server in the same run, the part of
+ * the connect-at-once figure that is this machine (client and server share
+ * its cores).
  */
-async function viewer(url: URL, conditional: boolean, until: number, answers: Answer[]): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  let etag = "";
-  let polls = 0;
-  try {
-    while (performance.now() < until) {
-      const sent = performance.now();
-      const status = await new Promise<number>((resolve) => {
-        const request = get(
-          url,
-          { agent, headers: { "hx-request": "true", ...(conditional && etag ? { "if-none-match": etag } : {}) } },
-          (response) => {
-            etag = String(response.headers.etag ?? etag);
-            response.resume();
-            response.on("end", () => resolve(response.statusCode ?? 0));
-            response.on("error", () => resolve(0));
-          },
-        );
-        request.setTimeout(TIMEOUT_MS, () => request.destroy());
-        request.on("error", () => resolve(0));
-      });
-      answers.push({ ms: performance.now() - sent, status, first: polls++ === 0 });
-      const wait = sent + 1_000 - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  } finally {
-    agent.destroy();
-  }
-}
-
-/** The room against `base`, the web process's address. */
-export async function fullRoom(base: string): Promise<RoomFigures> {
-  const url = new URL(`${base}/result/fragment`);
-  const until = performance.now() + SECONDS * 1_000;
-  const answers: Answer[] = [];
-  const votes = run({
-    url: `${base}/vote`,
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: "vote=a",
-    connections: 20,
-    overallRate: VOTE_RATE,
-    duration: SECONDS,
-  });
-  // All at once: every page opens its connection in the same instant.
-  await Promise.all(Array.from({ length: ROOM }, (_, i) => viewer(url, i % 2 === 1, until, answers)));
-  const voted = await votes;
-  const sorted = (which: Answer[]) =>
-    which
-      .filter((a) => a.status !== 0)
-      .map((a) => a.ms)
-      .sort((x, y) => x - y);
-  const at = (times: number[], q: number) =>
-    Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0);
-  const times = sorted(answers);
-  return {
-    requests: answers.length,
-    p50: at(times, 0.5),
-    p99: at(times, 0.99),
-    max: Math.round(times.at(-1) ?? 0),
-    firstP99: at(sorted(answers.filter((a) => a.first)), 0.99),
-    timeouts: answers.filter((a) => a.status === 0).length,
-    errors: answers.filter((a) => a.status !== 0 && a.status !== 200 && a.status !== 304).length,
-    notModified: answers.filter((a) => a.status === 304).length,
-    votes: voted.requests.total,
-    voteErrors: voted.errors + voted.non2xx + voted.timeouts,
-  };
-}
-
-/** The room's rows: each figure beside its target. */
-export function roomRows(where: string, room: RoomFigures, workingSet: { mib: number; what: string }): Row[] {
+export function roomRows(
+  where: string,
+  room: RoomFigures,
+  hello: RoomFigures,
+  workingSet: { mib: number; what: string; target: boolean },
+): Row[] {
   return [
     [
-      `full room (${where}): ${fmt(ROOM)} connections at once polling /result/fragment 1/s each, half with If-None-Match, ${fmt(VOTE_RATE)} votes/s, ${SECONDS} s`,
-      `${fmt(room.requests)} polls (${fmt(room.notModified)} answered 304), ${room.timeouts} timeouts or resets, ${room.errors} errors; p50 ${room.p50} ms, p99 ${room.p99} ms, max ${room.max} ms (first polls, all connecting at once: p99 ${room.firstP99} ms)`,
+      `full room (${where}): ${fmt(ROOM)} pages polling /result/fragment 1/s each, half with If-None-Match, ${fmt(VOTE_RATE)} votes/s, ${SECONDS} s`,
+      `${fmt(room.requests)} polls (${fmt(room.notModified)} answered 304), ${room.timeouts} timeouts or resets, ${room.errors} errors; after the first: p50 ${room.p50} ms, p99 ${room.p99} ms, max ${room.max} ms`,
       `0 timeouts, 0 errors, p99 <= ${P99_TARGET_MS} ms`,
       room.timeouts === 0 && room.errors === 0 && room.p99 <= P99_TARGET_MS,
     ],
+    [
+      "  each page's first poll, all connecting at once",
+      `p99 ${room.firstP99} ms (a bare hello server, same client: p99 ${hello.firstP99} ms)`,
+      "(the machine's share: beside hello)",
+      null,
+    ],
     ["  votes meanwhile", `${fmt(room.votes)} answered, ${room.voteErrors} errors`, "0 errors", room.voteErrors === 0],
-    [`  ${workingSet.what} after`, `${fmt(workingSet.mib, 1)} MiB`, "<= 100 MiB", workingSet.mib <= 100],
+    [
+      `  ${workingSet.what} after`,
+      `${fmt(workingSet.mib, 1)} MiB`,
+      workingSet.target ? "<= 100 MiB" : "(the container's working set is the target: BENCH_ONLY=image)",
+      workingSet.target ? workingSet.mib <= 100 : null,
+    ],
   ];
+}
+
+/** The connect-at-once reference: the room's client against a bare hello server, for a few seconds. */
+export async function helloRoom(): Promise<RoomFigures> {
+  const port = await freePort();
+  const hello = start(["bench/hello-server.ts"], { PORT: String(port) });
+  try {
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/hello`)).ok);
+    return await fullRoom(`http://127.0.0.1:${port}`, 3, "/hello");
+  } finally {
+    await stop(hello);
+  }
 }
 
 /** The room against the web process on this machine, as the image runs it (its flags and allocator). */
@@ -142,9 +66,25 @@ export async function measureRoom(store: BenchStore): Promise<Row[]> {
     const base = `http://127.0.0.1:${port}`;
     await waitUntil(async () => (await fetch(`${base}/readyz`)).ok);
     const room = await fullRoom(base);
-    return roomRows("the web process", room, { mib: rssMiB(web.pid!), what: "web process resident memory" });
+    const mib = rssMiB(web.pid!);
+    return roomRows("the web process", room, await helloRoom(), {
+      mib,
+      what: "web process resident memory (with node's own file pages)",
+      target: false,
+    });
   } finally {
     await stop(web);
     await stop(consumer);
   }
+}
+
+/** The room against the web container (bench/container.ts), its working set against the target. */
+export async function containerRoom(base: string, workingSetMiB: () => Promise<number>): Promise<Row[]> {
+  const room = await fullRoom(base);
+  const mib = await workingSetMiB();
+  return roomRows("the web container under its manifest limit", room, await helloRoom(), {
+    mib,
+    what: "web container working set",
+    target: true,
+  });
 }

@@ -8,7 +8,7 @@ import { measureImage } from "./container.ts";
 import { measureDurability } from "./durability.ts";
 import { measureExport } from "./export.ts";
 import { measureFreshness } from "./freshness.ts";
-import { measureRoom } from "./full-room.ts";
+import { containerRoom, measureRoom } from "./full-room.ts";
 import { allocator, CONNECTIONS, openBenchStore, type Row, SECONDS } from "./lib.ts";
 import { measureResults } from "./results.ts";
 import { measureStoppedPostgres } from "./stopped-postgres.ts";
@@ -41,7 +41,7 @@ try {
   await store.close();
 }
 if (only.has("recovery")) rows.push(...(await measureWorkersRecovery()));
-if (only.has("image")) rows.push(...(await measureImage(CONNECTIONS)));
+if (only.has("image")) rows.push(...(await measureImage(CONNECTIONS, containerRoom)));
 
 const width = (i: 0 | 1 | 2) => Math.max(...rows.map((row) => row[i].length), 7);
 const line = ([what, figure, target, met]: Row) =>

@@ -5,6 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { probeFreshness } from "./freshness.ts";
 import type { BenchStore, Row } from "./lib.ts";
 import { errorsOf, fmt, formVotes, freePort, load, ROOT, stop, waitUntil } from "./lib.ts";
 
@@ -27,6 +28,9 @@ function bundleSize(config: string): { raw: string; gzip: number } {
   if (!match) throw new Error(`no size in wrangler's output:\n${output}`);
   return { raw: match[1]!, gzip: Number(match[2]) };
 }
+
+/** The load beside the freshness probe under wrangler dev: the rate the issue measured at. */
+const WORKERS_LOAD_RATE = 300;
 
 const TOP_LEVEL = ["evalsha", "eval", "evalsha_ro", "eval_ro", "hgetall", "ping", "multi"];
 
@@ -109,6 +113,13 @@ export async function measureWorkers(store: BenchStore): Promise<Row[]> {
       `${fmt(perVote, 2)} (${perCommand.map(([command, n]) => `${command} ${fmt(n, 2)}`).join(", ")})`,
       "1 script per vote (was 2-3 requests)",
       (perCommand.find(([command]) => command === "evalsha")?.[1] ?? 0) <= 1.01,
+    ]);
+    const fresh = await probeFreshness(base, WORKERS_LOAD_RATE);
+    rows.push([
+      `freshness under wrangler dev: a probe vote's 202 to /api/results counting it (${fmt(WORKERS_LOAD_RATE)} votes/s elsewhere)`,
+      `p50 ${fmt(fresh.p50)} ms, p99 ${fmt(fresh.p99)} ms (load: ${fmt(fresh.loadRate)} req/s, ${fresh.loadErrors} errors)`,
+      "p99 <= 1,500 ms",
+      fresh.p99 <= 1_500,
     ]);
   } finally {
     await stop(dev, true);

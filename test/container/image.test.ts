@@ -4,6 +4,7 @@ import { createClient } from "@redis/client";
 import autocannon from "autocannon";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fullRoom, ROOM } from "../helpers/room.ts";
 import {
   buildImage,
   ensureBaseImage,
@@ -222,6 +223,23 @@ describe.skipIf(problem)("the image, built with podman and run as the manifests 
       console.log(
         `[container] web after 2,000 votes: ${memory.rssMiB} MiB resident (${memory.anonMiB} anonymous), cgroup working set ${memory.cgroupMiB} MiB`,
       );
+    });
+
+    it("hold a full room: a thousand pages connecting at once and polling while votes flow, each poll answered", async () => {
+      // Latency belongs to the bench (BENCH_ONLY=image); here every poll and vote must get its answer,
+      // and the next test checks the container was not OOM-killed under its manifest limit.
+      const room = await fullRoom(`http://127.0.0.1:${ports.web}`, 10);
+      const memory = await memoryOf(names.web);
+      console.log(
+        `[container] web after a room of ${ROOM}: p99 ${room.p99} ms, cgroup working set ${memory.cgroupMiB} MiB`,
+      );
+      expect(room.requests).toBeGreaterThanOrEqual(ROOM * 5);
+      expect({ timeouts: room.timeouts, errors: room.errors, voteErrors: room.voteErrors }).toEqual({
+        timeouts: 0,
+        errors: 0,
+        voteErrors: 0,
+      });
+      expect(room.votes).toBeGreaterThan(0);
     });
 
     it("stop on podman stop (SIGTERM) within a few seconds, cleanly", async () => {
