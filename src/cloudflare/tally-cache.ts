@@ -1,3 +1,4 @@
+import { within } from "../core/deadline.ts";
 import type { TallyReader } from "../core/ports.ts";
 import type { TallyCounts } from "../domain/tallies.ts";
 
@@ -98,19 +99,7 @@ export function createTallyCache(read: TallyReader, options: TallyCacheOptions):
 
   /** The shared read, or a rejection once this viewer has waited `waitMs`. */
   function waitFor(counts: Promise<TallyCounts>): Promise<TallyCounts> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no counts within ${waitMs} ms`)), waitMs);
-      counts.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return within(counts, waitMs, `no counts within ${waitMs} ms`);
   }
 
   async function refresh(poll: string): Promise<void> {

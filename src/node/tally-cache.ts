@@ -1,3 +1,4 @@
+import { within } from "../core/deadline.ts";
 import type { TallyReader } from "../core/ports.ts";
 import { createSingleFlightCache } from "../core/single-flight.ts";
 
@@ -34,22 +35,7 @@ export interface TallyCache extends TallyReader {
 export function createTallyCache(read: TallyReader, options: TallyCacheOptions): TallyCache {
   const { timeoutMs = 5_000, refreshAfterChangeMs = options.ttlMs } = options;
   const cache = createSingleFlightCache<Awaited<ReturnType<TallyReader>>>(options);
-  const reader = (poll: string) => cache.get(poll, () => within(read(poll), timeoutMs));
+  const reader = (poll: string) =>
+    cache.get(poll, () => within(read(poll), timeoutMs, `the database did not answer within ${timeoutMs} ms`));
   return Object.assign(reader, { changed: (poll: string) => cache.expire(poll, refreshAfterChangeMs) });
-}
-
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
