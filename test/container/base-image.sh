@@ -8,6 +8,11 @@
 # `podman build --pull=never` finds it. Does nothing when podman already has
 # an image of that name (pulled or built before).
 #
+# The same script makes stand-ins for the images compose.yaml runs beside
+# ours, redis:7-alpine and postgres:15-alpine: Debian's redis-server and
+# postgresql-15 on the same Debian tree, with an entrypoint each
+# (test/container/stand-ins/) that does what compose.yaml relies on.
+#
 # Usage: test/container/base-image.sh [IMAGE]
 # Cache: $VOTE_IMAGE_CACHE (default ~/.cache/vote-image): the Debian tree as a
 # tar, the Node and npm packages. podman keeps the images themselves.
@@ -23,14 +28,20 @@ exec 9>"$cache/lock"
 flock 9
 if podman image exists "$image"; then exit 0; fi
 
-if ! [[ $image =~ ^(docker\.io/(library/)?)?node:([0-9]+\.[0-9]+\.[0-9]+)-([a-z]+)-slim$ ]]; then
-  echo "base-image: no stand-in recipe for $image (only node:X.Y.Z-<debian suite>-slim)" >&2
-  exit 2
-fi
-version=${BASH_REMATCH[3]}
-suite=${BASH_REMATCH[4]}
+suite=bookworm
+case $image in
+  redis:7-alpine | docker.io/library/redis:7-alpine) kind=redis packages="redis-server redis-tools" ;;
+  postgres:15-alpine | docker.io/library/postgres:15-alpine) kind=postgres packages="postgresql-15 postgresql-client-15" ;;
+  *)
+    if ! [[ $image =~ ^(docker\.io/(library/)?)?node:([0-9]+\.[0-9]+\.[0-9]+)-([a-z]+)-slim$ ]]; then
+      echo "base-image: no stand-in recipe for $image (node:X.Y.Z-<debian suite>-slim, redis:7-alpine, postgres:15-alpine)" >&2
+      exit 2
+    fi
+    kind=node version=${BASH_REMATCH[3]} suite=${BASH_REMATCH[4]}
+    ;;
+esac
 started=$SECONDS
-echo "base-image: $image is not in podman's storage; building a stand-in (Debian $suite, Node $version)" >&2
+echo "base-image: $image is not in podman's storage; building a stand-in ($kind on Debian $suite)" >&2
 
 rootfs_tar="$cache/debian-$suite-minbase.tar"
 if [ ! -s "$rootfs_tar" ]; then
@@ -48,6 +59,31 @@ if [ ! -s "$rootfs_tar" ]; then
 fi
 rootfs_image="localhost/vote-stand-in-rootfs:$suite"
 podman image exists "$rootfs_image" || podman import --quiet "$rootfs_tar" "$rootfs_image" >/dev/null
+
+if [ "$kind" != node ]; then
+  context=$(mktemp -d "$cache/context.XXXXXX")
+  trap 'rm -rf "$context"' EXIT
+  cp "$here/stand-ins/$kind-entrypoint.sh" "$context/entrypoint.sh"
+  {
+    echo "FROM $rootfs_image"
+    echo "RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null \\"
+    echo " && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb"
+    echo "COPY entrypoint.sh /usr/local/bin/entrypoint.sh"
+    if [ "$kind" = redis ]; then
+      echo "RUN mkdir -p /data"
+      echo "WORKDIR /data"
+      echo 'CMD ["redis-server"]'
+    else
+      echo "ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:\$PATH"
+      echo 'CMD []'
+    fi
+    echo 'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]'
+    echo "LABEL org.opencontainers.image.description=\"stand-in for $image built by test/container/base-image.sh (not the official image)\""
+  } >"$context/Containerfile"
+  podman build --quiet --pull=never --network host -t "$image" "$context" >/dev/null
+  echo "base-image: $image ready in $((SECONDS - started)) s" >&2
+  exit 0
+fi
 
 # Node: the npm package `node` carries the official linux build of that version.
 node_dir="$cache/node-$version"

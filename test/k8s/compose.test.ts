@@ -52,8 +52,12 @@ describe("compose.yaml", () => {
     expect(compose.services.migrate?.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
   });
 
-  it("publishes the vote page on the web process's port", () => {
+  it("publishes the vote page on the web process's port, on the host's 8080 unless VOTE_PORT says otherwise", () => {
     const web = compose.services.web!;
-    expect(web.ports).toEqual([`${web.environment?.PORT}:${web.environment?.PORT}`]);
+    expect(web.ports).toEqual([`\${VOTE_PORT:-8080}:${web.environment?.PORT}`]);
+  });
+
+  it("starts the app's containers again when they fail (tools that ignore depends_on's conditions race PostgreSQL)", () => {
+    for (const [name, service] of apps) expect((service as { restart?: string }).restart, name).toBe("on-failure");
   });
 });

@@ -1,0 +1,117 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { waitFor } from "../helpers/wait.ts";
+import { buildImage, ensureBaseImage, freePort, PODMAN_ENV, podman, podmanProblem, ROOT, until } from "./podman.ts";
+
+/**
+ * compose.yaml run for real with podman-compose: the app's image built from
+ * our Dockerfile, and stand-ins for the redis and postgres images it names
+ * (test/container/base-image.sh builds them from Debian, as it builds the
+ * Node base, since no registry can be reached here). The whole stack comes
+ * up on a network of its own; a vote on the published port is counted.
+ * test/k8s/compose.test.ts checks the file's settings without podman.
+ */
+const compose = parse(readFileSync(join(ROOT, "compose.yaml"), "utf8"), { merge: true }) as {
+  services: Record<string, { image?: string; build?: string; command?: string[] }>;
+};
+const COMPOSE = "podman-compose";
+
+function composeProblem(): string | undefined {
+  const podmanMissing = podmanProblem();
+  if (podmanMissing) return podmanMissing;
+  try {
+    execFileSync(COMPOSE, ["version"], { env: PODMAN_ENV, stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "podman-compose is not installed (apt-get install podman-compose; .ci/run does it)";
+  }
+}
+const problem = composeProblem();
+if (problem) console.warn(`[compose] skipped: ${problem}`);
+
+const project = `vote-compose-${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+
+describe.skipIf(problem)("compose.yaml under podman-compose, on stand-in images", () => {
+  let port = 0;
+  const run = (args: string[]) =>
+    execFileSync(COMPOSE, ["-p", project, ...args], {
+      cwd: ROOT,
+      env: { ...PODMAN_ENV, VOTE_PORT: String(port) },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 300_000,
+    });
+
+  beforeAll(async () => {
+    ensureBaseImage();
+    // The services' own images: stand-ins under their exact names; ours built from the Dockerfile.
+    for (const [, service] of Object.entries(compose.services)) {
+      if (service.build) continue;
+      execFileSync("bash", [join(ROOT, "test/container/base-image.sh"), service.image!], {
+        env: PODMAN_ENV,
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 15 * 60_000,
+      });
+    }
+    const app = Object.values(compose.services).find((service) => service.build)!.image!;
+    await buildImage(app.includes("/") ? app : `localhost/${app}`);
+    port = await freePort();
+    run(["up", "-d"]);
+  });
+
+  afterAll(async () => {
+    if (problem) return;
+    run(["down", "-v"]);
+    // podman-compose 1.0 leaves the project's network behind.
+    await podman(["network", "rm", "--force", `${project}_default`]).catch(() => "");
+  });
+
+  it("serves the vote page on the published port, takes a vote and counts it", async () => {
+    const base = `http://127.0.0.1:${port}`;
+    await until(async () => (await fetch(`${base}/vote`)).status === 200, "the vote page", 120_000);
+    const voted = await fetch(`${base}/vote`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "vote=b",
+    });
+    expect(voted.status).toBe(200);
+    const results = await waitFor(async () => {
+      const body = (await (await fetch(`${base}/api/results`)).json()) as {
+        participants: number;
+        options: { id: string; votes: number }[];
+      };
+      return body.participants === 1 && body;
+    }, "the vote in the results");
+    expect(results.options.map((option) => [option.id, option.votes])).toEqual([
+      ["a", 0],
+      ["b", 1],
+    ]);
+  });
+
+  it("ran every service, and the migrations finished", async () => {
+    const states = await podman([
+      "ps",
+      "--all",
+      "--filter",
+      `label=io.podman.compose.project=${project}`,
+      "--format",
+      "{{.Labels}}|{{.Status}}",
+    ]);
+    const byService = new Map(
+      states
+        .trim()
+        .split("\n")
+        .map((line) => [line.match(/com\.docker\.compose\.service:(\w+)/)?.[1], line] as const),
+    );
+    expect([...byService.keys()].sort()).toEqual(Object.keys(compose.services).sort());
+    // The one-off service runs the migrations and exits; every other one keeps running.
+    for (const [name, service] of Object.entries(compose.services)) {
+      const oneOff = service.command?.some((part) => part.endsWith("migrate.js")) ?? false;
+      expect(byService.get(name), name).toMatch(oneOff ? /\|Exited \(0\)/ : /\|Up /);
+    }
+  });
+});
