@@ -38,7 +38,7 @@ const READ_AT = "X-Read-At";
  * - fresh counts (under `freshMs`) come from the cache, across isolates;
  * - counts a little older are served at once while one refresh runs in the
  *   background; a lease entry in the cache tells other isolates that a refresh
- *   is under way, so a data centre's crowd costs about one query per second;
+ *   is under way, so a data centre's crowd costs about one query per `freshMs`;
  * - older than that (a quiet poll, or the database away) the read goes through,
  *   so a failure reaches the caller, which shows the last counts as not current.
  *

@@ -20,6 +20,13 @@ import { createRedisClient } from "./redis-client.ts";
 import { createTallyCache } from "./tally-cache.ts";
 import { createVoteStore } from "./vote-store.ts";
 
+/**
+ * How long a data centre reuses a poll's counts: a crowd there costs about
+ * two queries a second, and a vote shows within about this plus the queue's
+ * batching (max_batch_timeout in workers/consumer/wrangler.toml).
+ */
+const RESULTS_FRESH_MS = 500;
+
 /** /readyz checks Upstash and Hyperdrive at most this often per isolate: each check is a paid request. */
 const READINESS_REMEMBER_MS = 5_000;
 
@@ -68,6 +75,7 @@ const appsFor = oncePerEnv((env: Env) => {
       readTallies: createTallyCache(readFromDatabase, {
         cache: caches.default,
         origin,
+        freshMs: RESULTS_FRESH_MS,
         defer: waitUntil,
         onBackgroundError: (error) => logger.warn("results.cache_refresh_failed", describeError(error)),
       }),
