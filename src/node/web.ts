@@ -10,7 +10,6 @@ import { connectRedis, WEB_REDIS_QUEUE_LIMIT } from "./redis-client.ts";
 import { onShutdown } from "./shutdown.ts";
 
 // The web process (`npm run start:web`, the container's default command).
-
 const config = loadConfig("web");
 const logger = createLogger(config, "vote-web");
 // Its adapters bound each wait for Redis themselves (answered()), more cheaply than node-redis does per
