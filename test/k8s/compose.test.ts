@@ -6,10 +6,13 @@ import { parseNodeConfig } from "../../src/node/config.ts";
 import { ROOT } from "../helpers/root.ts";
 
 /**
- * compose.yaml, read as compose reads it (YAML merge keys resolved). There is
- * no registry here for its redis and postgres images, so it is checked, not
- * run: every app service runs an entry the image has, with settings the
- * config schema accepts, after the migrations, and the vote page is published.
+ * compose.yaml, read as compose reads it (YAML merge keys resolved), checked
+ * without podman: every app service runs an entry the image has, with
+ * settings the config schema accepts, after the migrations, and the vote page
+ * is published. test/container/compose.test.ts runs the file for real with
+ * podman-compose, where podman is; what that run can't show is checked only
+ * here: podman-compose 1.0 reads depends_on for the order alone and ignores
+ * its conditions, which Docker Compose waits on.
  */
 const compose = parse(readFileSync(join(ROOT, "compose.yaml"), "utf8"), { merge: true }) as {
   services: Record<

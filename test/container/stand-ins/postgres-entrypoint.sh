@@ -1,5 +1,5 @@
 #!/bin/sh
-# The stand-in postgres image's entrypoint (test/container/stand-in-image.sh),
+# The stand-in postgres image's entrypoint (test/container/base-image.sh),
 # as much of the official image's as compose.yaml relies on: on the first
 # start, POSTGRES_USER (a superuser) with POSTGRES_PASSWORD and the database
 # POSTGRES_DB; then PostgreSQL on every address, passwords required from the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The stand-in redis image's entrypoint (test/container/stand-in-image.sh): as
+# The stand-in redis image's entrypoint (test/container/base-image.sh): as
 # the official image does, a command that starts with a flag is redis-server's,
 # and redis-server runs without protected mode (the official image builds it
 # so), since the other containers reach it over the compose network.
