@@ -26,12 +26,6 @@ export interface RoomFigures {
   voteErrors: number;
 }
 
-function run(options: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
-
 /** One answer a viewer got: how long it took, and its status (0: no answer within the timeout, or an error). */
 interface Answer {
   ms: number;
@@ -81,7 +75,7 @@ export async function fullRoom(base: string, seconds = SECONDS, path = "/result/
   const url = new URL(`${base}${path}`);
   const until = performance.now() + seconds * 1_000;
   const answers: Answer[] = [];
-  const votes = run({
+  const votes = autocannon({
     url: `${base}/vote`,
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
