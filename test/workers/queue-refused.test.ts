@@ -7,7 +7,7 @@ import { votersKey } from "../../src/redis/keys.ts";
 import { ORIGIN } from "../contract/http-contract.ts";
 import { castRequest } from "../contract/ports/support.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
-import { database, prefix, redis, resetState, settled } from "./support.ts";
+import { database, hashFields, prefix, redis, resetState, settled } from "./support.ts";
 
 /** The platform refusing every send on every shard, as a queue does past its rate (docs/capacity.md). */
 const refusingQueue = {
@@ -96,6 +96,23 @@ describe("the web Worker when the queue refuses a ballot", () => {
     expect(await refused.json()).toEqual({ error: expect.stringMatching(/can't be taken right now/) });
   });
 
+  it("puts back a voter's state kept in the older two-field form", async () => {
+    const recorder = createChoiceRecorder(redis, prefix, 600);
+    const voter = crypto.randomUUID();
+    const key = votersKey(prefix, "default");
+    // Ahead of the store's clock, so the new version has to be this one plus one.
+    const older = Date.now() * 1000 + 3_600_000_000_000;
+    await redis.hset(key, { [voter]: "a", [`${voter}:v`]: String(older) });
+    const unlimited = { address: "203.0.113.9", perAddress: 0, perVoter: 0, windowMs: 60_000 };
+    const recorded = await recorder.record(castRequest("default", voter, ["b"]), unlimited);
+    if (!recorded.ok) throw new Error("no limit was set");
+    expect(recorded.version).toBe(older + 1);
+    expect(recorded.previous).toEqual({ field: "a", versionField: String(older) });
+    expect(await hashFields(key)).toEqual({ [voter]: `${older + 1} b` });
+    expect(await recorder.undo({ poll: "default", voter }, recorded)).toBe(true);
+    expect(await hashFields(key)).toEqual({ [voter]: "a", [`${voter}:v`]: String(older) });
+  });
+
   it("never undoes a newer vote than the one refused", async () => {
     const recorder = createChoiceRecorder(redis, prefix, 600);
     const voter = crypto.randomUUID();
@@ -104,14 +121,11 @@ describe("the web Worker when the queue refuses a ballot", () => {
     const refusedOne = await recorder.record(castRequest("default", voter, ["a"]), unlimited);
     const newer = await recorder.record(castRequest("default", voter, ["b"]), unlimited);
     if (!refusedOne.ok || !newer.ok) throw new Error("no limit was set");
-    expect(newer.previous).toEqual({ choice: "a", version: String(refusedOne.version) });
+    expect(newer.previous).toEqual({ field: `${refusedOne.version} a`, versionField: null });
     expect(await recorder.undo(vote, refusedOne)).toBe(false);
     const key = votersKey(prefix, "default");
-    expect(await redis.hget(key, voter)).toBe("b");
+    expect(await redis.hget(key, voter)).toBe(`${newer.version} b`);
     expect(await recorder.undo(vote, newer)).toBe(true);
-    expect([await redis.hget(key, voter), await redis.hget(key, `${voter}:v`)]).toEqual([
-      "a",
-      String(refusedOne.version),
-    ]);
+    expect(await hashFields(key)).toEqual({ [voter]: `${refusedOne.version} a` });
   });
 });

@@ -4,6 +4,7 @@ import { withHyperdrive } from "../../src/cloudflare/database.ts";
 import { createRedisClient } from "../../src/cloudflare/redis-client.ts";
 import { cacheKey, leaseKey } from "../../src/cloudflare/tally-cache.ts";
 import { votersKey } from "../../src/redis/keys.ts";
+import { heldVersion } from "../../src/redis/vote-args.ts";
 import consumer from "../../workers/consumer/index.ts";
 import { ORIGIN, sumOfVersions } from "../contract/http-contract.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -23,7 +24,7 @@ export async function keysMatching(pattern: string): Promise<string[]> {
 }
 
 /** A hash's fields; this client doesn't deserialize, so HGETALL answers the flat [field, value, ...] list. */
-async function hashFields(key: string): Promise<Record<string, string>> {
+export async function hashFields(key: string): Promise<Record<string, string>> {
   const flat = ((await redis.hgetall(key)) ?? []) as unknown as string[];
   return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]));
 }
@@ -48,15 +49,14 @@ export async function resetState(): Promise<void> {
 
 /** The exact sum of every voter's version in Redis (versions are 16-digit microseconds: sums pass 2^53). */
 async function acceptedVersions(): Promise<{ voters: number; versions: bigint }> {
-  // Each poll's voters hash holds `<voter>` (the choices) and `<voter>:v` (the version).
+  // Each poll's voters hash holds a field per voter: `<version> <choices>` (src/redis/scripts.ts).
   const keys = await keysMatching(votersKey(prefix, "*"));
   let voters = 0;
   let versions = 0n;
   for (const key of keys) {
-    for (const [field, value] of Object.entries(await hashFields(key))) {
-      if (!field.endsWith(":v")) continue;
+    for (const held of Object.values(await hashFields(key))) {
       voters++;
-      versions += BigInt(value);
+      versions += BigInt(heldVersion(held) ?? 0);
     }
   }
   return { voters, versions };
