@@ -18,7 +18,9 @@
 # tar, the Node and npm packages. podman keeps the images themselves.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
+# Absolute: podman build's copier runs in another directory, where a relative path names nothing.
+CONTAINERS_CONF=$(realpath "${CONTAINERS_CONF:-$here/containers.conf}")
+export CONTAINERS_CONF
 image=${1:-$(sed -n 's/^ARG NODE_IMAGE=//p' "$here/../../Dockerfile" | head -n 1)}
 cache=${VOTE_IMAGE_CACHE:-$HOME/.cache/vote-image}
 mkdir -p "$cache"

@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
@@ -15,8 +16,14 @@ export { freePort } from "../helpers/ports.ts";
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
-/** podman's own settings (runc, cgroupfs), given through CONTAINERS_CONF so nothing under /etc changes. */
-export const PODMAN_ENV = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? `${HERE}containers.conf` };
+/**
+ * podman's own settings (runc, cgroupfs), given through CONTAINERS_CONF so nothing under /etc changes;
+ * as an absolute path, since podman build reads it again from another directory.
+ */
+export const PODMAN_ENV = {
+  ...process.env,
+  CONTAINERS_CONF: resolve(process.env.CONTAINERS_CONF ?? `${HERE}containers.conf`),
+};
 
 /** The image name the test and the benchmark build (never pushed anywhere). */
 export const TEST_IMAGE = "localhost/edge-voting-app:test";
