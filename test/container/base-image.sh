@@ -6,7 +6,9 @@
 # and this machine's CA bundle (the npm registry is reached through a proxy
 # that needs it). It is tagged under the base image's exact name, so
 # `podman build --pull=never` finds it. Does nothing when podman already has
-# an image of that name (pulled or built before).
+# an image of that name (pulled or built before), but a redis or postgres
+# stand-in built from an entrypoint other than the one in stand-ins/ now: that
+# one is built again.
 #
 # The same script makes stand-ins for the images compose.yaml runs beside
 # ours, redis:7-alpine and postgres:15-alpine: Debian's redis-server and
@@ -28,13 +30,13 @@ mkdir -p "$cache"
 # One builder at a time (the tests and the benchmark may start together).
 exec 9>"$cache/lock"
 flock 9
-if podman image exists "$image"; then exit 0; fi
 
 suite=bookworm
 case $image in
   redis:7-alpine | docker.io/library/redis:7-alpine) kind=redis packages="redis-server redis-tools" ;;
   postgres:15-alpine | docker.io/library/postgres:15-alpine) kind=postgres packages="postgresql-15 postgresql-client-15" ;;
   *)
+    if podman image exists "$image"; then exit 0; fi
     if ! [[ $image =~ ^(docker\.io/(library/)?)?node:([0-9]+\.[0-9]+\.[0-9]+)-([a-z]+)-slim$ ]]; then
       echo "base-image: no stand-in recipe for $image (node:X.Y.Z-<debian suite>-slim, redis:7-alpine, postgres:15-alpine)" >&2
       exit 2
@@ -42,8 +44,20 @@ case $image in
     kind=node version=${BASH_REMATCH[3]} suite=${BASH_REMATCH[4]}
     ;;
 esac
+reason="is not in podman's storage"
+if [ "$kind" != node ]; then
+  entrypoint="$here/stand-ins/$kind-entrypoint.sh"
+  entrypoint_sha=$(sha256sum "$entrypoint" | cut -d " " -f 1)
+  if podman image exists "$image"; then
+    labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.description"}}|{{index .Labels "stand-in.entrypoint-sha256"}}' "$image")
+    # Not ours (pulled), or ours from this very entrypoint: nothing to do.
+    if [[ $labels != *"built by test/container/base-image.sh"* || $labels == *"|$entrypoint_sha" ]]; then exit 0; fi
+    reason="was built from another $(basename "$entrypoint")"
+    previous=$(podman image inspect --format '{{.Id}}' "$image")
+  fi
+fi
 started=$SECONDS
-echo "base-image: $image is not in podman's storage; building a stand-in ($kind on Debian $suite)" >&2
+echo "base-image: $image $reason; building a stand-in ($kind on Debian $suite)" >&2
 
 rootfs_tar="$cache/debian-$suite-minbase.tar"
 if [ ! -s "$rootfs_tar" ]; then
@@ -65,7 +79,7 @@ podman image exists "$rootfs_image" || podman import --quiet "$rootfs_tar" "$roo
 if [ "$kind" != node ]; then
   context=$(mktemp -d "$cache/context.XXXXXX")
   trap 'rm -rf "$context"' EXIT
-  cp "$here/stand-ins/$kind-entrypoint.sh" "$context/entrypoint.sh"
+  cp "$entrypoint" "$context/entrypoint.sh"
   {
     echo "FROM $rootfs_image"
     echo "RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null \\"
@@ -81,8 +95,11 @@ if [ "$kind" != node ]; then
     fi
     echo 'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]'
     echo "LABEL org.opencontainers.image.description=\"stand-in for $image built by test/container/base-image.sh (not the official image)\""
+    echo "LABEL stand-in.entrypoint-sha256=$entrypoint_sha"
   } >"$context/Containerfile"
   podman build --quiet --pull=never --network host -t "$image" "$context" >/dev/null
+  # The image this one replaces, unless a container still runs it.
+  if [ -n "${previous:-}" ]; then podman rmi "$previous" >/dev/null 2>&1 || true; fi
   echo "base-image: $image ready in $((SECONDS - started)) s" >&2
   exit 0
 fi
