@@ -8,9 +8,10 @@ import { parseAllDocuments } from "yaml";
 export { freePort } from "../helpers/ports.ts";
 
 /**
- * podman for the image test and the benchmark: the real Dockerfile built and
- * its containers run on this machine, no Docker daemon needed. Shared by
- * test/container/image.test.ts and bench/container.ts.
+ * podman for the container tests and the benchmark: the real Dockerfile built
+ * and its containers run on this machine, no Docker daemon needed. Shared by
+ * test/container/image.test.ts, test/container/compose.test.ts and
+ * bench/container.ts.
  */
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -95,18 +96,25 @@ export function podmanProblem(): string | undefined {
   return undefined;
 }
 
-/** The Dockerfile's base image (its one build argument, NODE_IMAGE), made available to podman. */
-export function ensureBaseImage(): { image: string; seconds: number } {
+/**
+ * An image the tests run, made available to podman by base-image.sh: the
+ * Dockerfile's base image (its one build argument, NODE_IMAGE) unless another
+ * is named, such as the redis and postgres images compose.yaml runs.
+ */
+export function ensureBaseImage(image = dockerfileBaseImage()): { image: string; seconds: number } {
   const started = performance.now();
-  const output = execFileSync("bash", [`${HERE}base-image.sh`], {
+  execFileSync("bash", [`${HERE}base-image.sh`, image], {
     env: PODMAN_ENV,
-    encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
     timeout: 15 * 60_000,
   });
-  const image = readFileSync(`${ROOT}Dockerfile`, "utf8").match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1];
-  if (!image) throw new Error(`the Dockerfile names no base image in ARG NODE_IMAGE\n${output}`);
   return { image, seconds: (performance.now() - started) / 1000 };
+}
+
+function dockerfileBaseImage(): string {
+  const image = readFileSync(`${ROOT}Dockerfile`, "utf8").match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1];
+  if (!image) throw new Error("the Dockerfile names no base image in ARG NODE_IMAGE");
+  return image;
 }
 
 /** Builds the repository's Dockerfile as `tag` (only from local images) and drops the image it replaces. */
@@ -133,8 +141,6 @@ export async function imageConfig(tag = TEST_IMAGE): Promise<ImageConfig> {
   const [image] = JSON.parse(await podman(["image", "inspect", tag])) as { Config: ImageConfig }[];
   return image!.Config;
 }
-
-/** A TCP port nobody listens on (the containers share the host's network). */
 
 /** Host paths of a container's cgroup, for its memory figures (cgroup v1 or v2). */
 async function cgroupOf(name: string): Promise<{ memory: string; v2: boolean }> {
