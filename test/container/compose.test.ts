@@ -15,10 +15,16 @@ import { buildImage, ensureBaseImage, freePort, PODMAN_ENV, podman, podmanProble
  * up on a network of its own; a vote on the published port is counted.
  * test/k8s/compose.test.ts checks the file's settings without podman.
  */
+type Service = { image?: string; build?: string; command?: string[] };
 const compose = parse(readFileSync(join(ROOT, "compose.yaml"), "utf8"), { merge: true }) as {
-  services: Record<string, { image?: string; build?: string; command?: string[] }>;
+  services: Record<string, Service>;
 };
 const COMPOSE = "podman-compose";
+/** How long an app process runs before it has surely checked the schema (and exited, had it found none). */
+const SETTLE_MS = 3_000;
+
+/** The one-off service: it runs the migrations and exits. */
+const isOneOff = (service: Service) => service.command?.some((part) => part.endsWith("migrate.js")) ?? false;
 
 function composeProblem(): string | undefined {
   const podmanMissing = podmanProblem();
@@ -56,6 +62,7 @@ describe.skipIf(problem)("compose.yaml under podman-compose, on stand-in images"
     await buildImage(app.includes("/") ? app : `localhost/${app}`);
     port = await freePort();
     run(["up", "-d"]);
+    await settled();
   });
 
   afterAll(async () => {
@@ -65,9 +72,66 @@ describe.skipIf(problem)("compose.yaml under podman-compose, on stand-in images"
     await podman(["network", "rm", "--force", `${project}_default`]).catch(() => "");
   });
 
+  /** The project's one container for a service, found by the labels podman-compose gives it. */
+  async function containerOf(name: string): Promise<string> {
+    const ids = await podman([
+      "ps",
+      "--all",
+      "--quiet",
+      "--filter",
+      `label=io.podman.compose.project=${project}`,
+      "--filter",
+      `label=com.docker.compose.service=${name}`,
+    ]);
+    const [id, ...more] = ids.trim().split("\n");
+    if (!id || more.length > 0) throw new Error(`expected one container for ${name}, found: ${ids.trim() || "none"}`);
+    return id;
+  }
+
+  async function stateOf(container: string) {
+    const format =
+      "{{.State.Status}} {{.State.ExitCode}} {{.State.StartedAt.UnixMilli}} {{.State.FinishedAt.UnixMilli}}";
+    const [status, exitCode, startedAt, finishedAt] = (await podman(["inspect", "--format", format, container]))
+      .trim()
+      .split(" ");
+    return { status, exitCode: Number(exitCode), startedAt: Number(startedAt), finishedAt: Number(finishedAt) };
+  }
+
+  /**
+   * podman-compose 1.0 starts the app's services without waiting for the
+   * migrations (compose.yaml says why that is fine): until they are done, each
+   * finds no schema, exits and is started again, and may answer a request or
+   * two in between. The stack has settled once the migrations exited 0, every
+   * other app process has run SETTLE_MS since then, and the web is ready.
+   */
+  async function settled(): Promise<void> {
+    const app = Object.entries(compose.services).filter(([, service]) => service.build);
+    const [oneOff] = app.find(([, service]) => isOneOff(service))!;
+    const migrate = await until(() => containerOf(oneOff), `the ${oneOff} container`, 60_000);
+    const migrated = await until(
+      async () => {
+        const state = await stateOf(migrate);
+        return state.status === "exited" && state.exitCode === 0 && state.finishedAt;
+      },
+      "the migrations to finish",
+      180_000,
+    );
+    const others = app.filter(([, service]) => !isOneOff(service)).map(([name]) => name);
+    await until(
+      async () => {
+        for (const name of others) {
+          const state = await stateOf(await containerOf(name));
+          if (state.status !== "running" || Date.now() - Math.max(state.startedAt, migrated) < SETTLE_MS) return false;
+        }
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+      },
+      `${others.join(", ")} running since the migrations, the web ready`,
+      120_000,
+    );
+  }
+
   it("serves the vote page on the published port, takes a vote and counts it", async () => {
     const base = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${base}/vote`)).status === 200, "the vote page", 120_000);
     const voted = await fetch(`${base}/vote`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -105,8 +169,7 @@ describe.skipIf(problem)("compose.yaml under podman-compose, on stand-in images"
     expect([...byService.keys()].sort()).toEqual(Object.keys(compose.services).sort());
     // The one-off service runs the migrations and exits; every other one keeps running.
     for (const [name, service] of Object.entries(compose.services)) {
-      const oneOff = service.command?.some((part) => part.endsWith("migrate.js")) ?? false;
-      expect(byService.get(name), name).toMatch(oneOff ? /\|Exited \(0\)/ : /\|Up /);
+      expect(byService.get(name), name).toMatch(isOneOff(service) ? /\|Exited \(0\)/ : /\|Up /);
     }
   });
 });
