@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { VOTER_COOKIE } from "../../src/http/middleware/voter-cookie.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { buildImage, ensureBaseImage, freePort, PODMAN_ENV, podman, podmanProblem, ROOT, until } from "./podman.ts";
 
@@ -12,10 +13,12 @@ import { buildImage, ensureBaseImage, freePort, PODMAN_ENV, podman, podmanProble
  * our Dockerfile, and stand-ins for the redis and postgres images it names
  * (test/container/base-image.sh builds them from Debian, as it builds the
  * Node base, since no registry can be reached here). The whole stack comes
- * up on a network of its own; a vote on the published port is counted.
+ * up on a network of its own; a voter who changes their mind on the
+ * published port is counted once, for their last choice; every healthcheck
+ * passes.
  * test/k8s/compose.test.ts checks the file's settings without podman.
  */
-type Service = { image?: string; build?: string; command?: string[] };
+type Service = { image?: string; build?: string; command?: string[]; healthcheck?: { test: string[] } };
 const compose = parse(readFileSync(join(ROOT, "compose.yaml"), "utf8"), { merge: true }) as {
   services: Record<string, Service>;
 };
@@ -130,25 +133,69 @@ describe.skipIf(problem)("compose.yaml under podman-compose, on stand-in images"
     );
   }
 
-  it("serves the vote page on the published port, takes a vote and counts it", async () => {
+  it("serves the vote page on the published port and counts a voter who changes their mind once, for their last choice", async () => {
     const base = `http://127.0.0.1:${port}`;
-    const voted = await fetch(`${base}/vote`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "vote=b",
-    });
-    expect(voted.status).toBe(200);
-    const results = await waitFor(async () => {
-      const body = (await (await fetch(`${base}/api/results`)).json()) as {
-        participants: number;
-        options: { id: string; votes: number }[];
-      };
-      return body.participants === 1 && body;
-    }, "the vote in the results");
+    const page = await fetch(`${base}/vote`);
+    expect(page.status).toBe(200);
+    const cookie = voterCookieIn(page);
+    expect(cookie, "the vote page's voter cookie").toBeDefined();
+    for (const choice of ["a", "b"]) {
+      const voted = await fetch(`${base}/vote`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie! },
+        body: `vote=${choice}`,
+      });
+      expect(voted.status).toBe(200);
+      // The cookie is taken as the same voter: a new one would have been issued with the ballot.
+      expect(voterCookieIn(voted), `a new voter cookie with vote=${choice}`).toBeUndefined();
+    }
+    // The two ballots may reach PostgreSQL in separate batches: wait for the last one.
+    let seen = "";
+    const results = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${base}/api/results`)).json()) as {
+          participants: number;
+          options: { id: string; votes: number }[];
+        };
+        seen = JSON.stringify(body);
+        return body.options.some((option) => option.id === "b" && option.votes === 1) && body;
+      },
+      () => `the second ballot in the results; last seen ${seen}`,
+    );
+    expect(results.participants).toBe(1);
     expect(results.options.map((option) => [option.id, option.votes])).toEqual([
       ["a", 0],
       ["b", 1],
     ]);
+  });
+
+  it("passes every healthcheck compose.yaml defines", async () => {
+    const checked = Object.entries(compose.services)
+      .filter(([, service]) => service.healthcheck)
+      .map(([name]) => name);
+    expect(checked.length, "services with a healthcheck").toBeGreaterThan(0);
+    for (const name of checked) {
+      const container = await containerOf(name);
+      // podman runs healthchecks on a timer only under systemd: here each is run by hand until it passes
+      // (exit 0; a failing one prints "unhealthy" or "starting" and exits 1).
+      let last = "";
+      await waitFor(
+        () =>
+          podman(["healthcheck", "run", container]).then(
+            () => true,
+            (error: Error) => {
+              last = error.message;
+              return false;
+            },
+          ),
+        () => `${name}'s healthcheck to pass; last: ${last.trim()}`,
+        60_000,
+        1_000,
+      );
+      expect((await podman(["inspect", "--format", "{{.State.Health.Status}}", container])).trim(), name).toBe(
+        "healthy",
+      );
+    }
   });
 
   it("ran every service, and the migrations finished", async () => {
@@ -173,3 +220,11 @@ describe.skipIf(problem)("compose.yaml under podman-compose, on stand-in images"
     }
   });
 });
+
+/** The voter cookie a response sets, as a Cookie header sends it back (name=value); undefined when it sets none. */
+function voterCookieIn(response: Response): string | undefined {
+  return response.headers
+    .getSetCookie()
+    .find((line) => line.startsWith(`${VOTER_COOKIE}=`))
+    ?.split(";")[0];
+}
