@@ -88,8 +88,22 @@ export const errorsOf = (result: autocannon.Result) => result.errors + result.no
 
 /** Resident memory of a process now (VmRSS), in MiB. */
 export function rssMiB(pid: number): number {
+  return statusMiB(pid, "VmRSS");
+}
+
+/**
+ * Its anonymous resident memory (RssAnon), in MiB: the heap and the rest the
+ * process made, without the pages of files it maps (the node binary's are
+ * most of them: a bare hello server is 100 MiB resident), which the kernel
+ * can drop and read again.
+ */
+export function anonMiB(pid: number): number {
+  return statusMiB(pid, "RssAnon");
+}
+
+function statusMiB(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
 }
 
 /** Cookieless form votes, like the original app's `ab -p posta` load. */
