@@ -71,7 +71,7 @@ local last = 0
 if held then
   local space = string.find(held, ' ', 1, true)
   if space then
-    last = tonumber(string.sub(held, 1, space - 1))
+    last = tonumber(string.sub(held, 1, space - 1)) or 0
   else
     last = tonumber(redis.call('HGET', voters, voter .. ':v')) or 0
     redis.call('HDEL', voters, voter .. ':v')
