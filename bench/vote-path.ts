@@ -28,7 +28,8 @@ import {
 } from "./lib.ts";
 
 /**
- * Rounds of the floor and POST /vote, taking turns, each ROUND_SECONDS long.
+ * Rounds of the floor, the floor answering as POST /vote does, and POST
+ * /vote, taking turns, each ROUND_SECONDS long.
  * This machine (a VM) changes speed within seconds, so many short turns:
  * each ratio then compares neighbours, and the median of 13 one-second
  * rounds came out 0.78, 0.77 and 0.76 in three runs, where five rounds of
@@ -120,7 +121,7 @@ export async function measureVotePath(store: BenchStore): Promise<Row[]> {
   await stop(hello);
 
   // The floor, the floor answering as POST /vote does, and POST /vote take
-  // turns, five rounds each. Each one's figure is its median round, and a
+  // turns, ROUNDS rounds each. Each one's figure is its median round, and a
   // ratio is the median of the rounds' own ratios (each against the floor
   // round of the same turn): a machine that slows down for a while (a busy
   // neighbour on a VM) then weighs on both sides, not on whichever ran last.
