@@ -40,6 +40,9 @@ export const RESULTS_REFRESH_AFTER_CHANGE_MS = 250;
  * 3, 7, 15 s, and some waited past their 10 s timeout. The kernel caps this
  * at net.core.somaxconn (4096 by default since Linux 5.4, in a pod's own
  * network namespace too). `BENCH_ONLY=room npm run bench` measures the room.
+ * Node (libuv) accepts one connection per turn of its event loop, so a
+ * process already saturated drains this queue slowly: docs/capacity.md, "A
+ * full room".
  */
 export const LISTEN_BACKLOG = 4_096;
 /** A consumer loop that hasn't turned for this long is stuck; liveness fails so Kubernetes restarts it. */
