@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { within } from "../core/deadline.ts";
 import type { RequestObserver } from "../core/ports.ts";
 
 const OUTCOMES = ["applied", "refused", "dead_lettered"] as const;
@@ -90,17 +91,11 @@ export function createMetrics(labels: { app: string; version: string }) {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 async function answersWithin(ping: () => Promise<void>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), ms);
-  });
   try {
-    await Promise.race([ping(), timeout]);
+    await within(ping(), ms, "timed out");
     return true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

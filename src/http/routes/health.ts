@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { within } from "../../core/deadline.ts";
 import { createSingleFlightCache } from "../../core/single-flight.ts";
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -56,7 +57,7 @@ async function runChecks(checks: Record<string, () => Promise<void>>): Promise<R
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await withTimeout(check(), CHECK_TIMEOUT_MS);
+        await within(check(), CHECK_TIMEOUT_MS, "timed out");
         results[name] = "ok";
       } catch {
         results[name] = "unreachable";
@@ -64,14 +65,4 @@ async function runChecks(checks: Record<string, () => Promise<void>>): Promise<R
     }),
   );
   return results;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
 }
