@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { LISTEN_BACKLOG } from "../../src/node/compose.ts";
 import { freePort } from "../helpers/ports.ts";
@@ -183,8 +185,6 @@ describe("the Node entry points", () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.socket).toBe(first.socket);
     // The listening socket's backlog (ss shows it as Send-Q): LISTEN_BACKLOG as the kernel caps it, not Node's 511.
-    const { execFileSync } = await import("node:child_process");
-    const { readFileSync } = await import("node:fs");
     const listening = execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" })
       .trim()
       .split(/\s+/);
